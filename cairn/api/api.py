@@ -1,0 +1,64 @@
+"""The REST API, version 1: assembled from each app's ``api.py``."""
+
+from django.http import Http404
+from ninja import NinjaAPI, Router, Schema
+
+from cairn.api.auth import AUTH
+from cairn.api.common import FieldError
+from cairn.core.models import Membership
+from cairn.core.services import ConflictError, ServiceError
+from cairn.goals.api import router as goals_router
+
+api = NinjaAPI(
+    title="Cairn API",
+    version="1",
+    description=(
+        "Read and change an organisation's IT strategy. Authenticate with a personal token "
+        "from your profile page: `Authorization: Bearer <token>`. Lists take `limit` and "
+        "`offset` and answer `{items, count}`. Bad input answers 422 with one entry per "
+        "field; a change based on an old `version` answers 409."
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(FieldError)
+def field_error(request, exc: FieldError):
+    return api.create_response(request, {"detail": exc.detail}, status=422)
+
+
+@api.exception_handler(ConflictError)
+def conflict(request, exc: ConflictError):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(ServiceError)
+def refused(request, exc: ServiceError):
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+class OrgOut(Schema):
+    slug: str
+    name: str
+    role: str
+
+
+orgs = Router(tags=["Organisations"])
+
+
+@orgs.get("/orgs", response=list[OrgOut], operation_id="list_orgs", summary="My organisations")
+def list_orgs(request):
+    return [
+        {"slug": m.organization.slug, "name": m.organization.name, "role": m.role}
+        for m in Membership.objects.filter(user=request.auth).select_related("organization")
+    ]
+
+
+api.add_router("", orgs)
+api.add_router("", goals_router)

@@ -1,0 +1,164 @@
+"""What every app's API shares: the organisation lookup, pagination, errors, CRUD wiring."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.patch_dict import PatchDict
+from ninja.responses import Status
+
+from cairn.core import services
+from cairn.core.access import get_membership
+from cairn.core.models import AuditVia, Membership, Role
+
+MAX_ID = 2**63 - 1  # the largest id any supported database stores
+
+
+class Pagination(LimitOffsetPagination):
+    """``limit`` (1–500, default 50) and ``offset``; answers ``{"items": [...], "count": n}``."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+class FieldError(Exception):
+    """Bad input found by a form: answered as 422 with one entry per field."""
+
+    def __init__(self, errors: dict[str, list[str]], field_map: dict[str, str]):
+        reverse_map = {form: api for api, form in field_map.items()}
+        self.detail = [
+            {
+                "loc": ["body", reverse_map.get(field, field)] if field != "__all__" else ["body"],
+                "msg": message,
+                "type": "invalid",
+            }
+            for field, messages in errors.items()
+            for message in messages
+        ]
+
+
+def membership_for(request: HttpRequest, org: str, role: Role = Role.VIEWER) -> Membership:
+    """The caller's membership of organisation ``org`` (404 if none, 403 if the role is too low)."""
+    membership = get_membership(request.auth, org)
+    if not membership.has_role(role):
+        raise HttpError(403, "Your role in this organisation cannot change data.")
+    return membership
+
+
+def form_data(instance: models.Model, form_class: type[ModelForm]) -> dict[str, Any]:
+    """The current values of a row as form data, to merge a partial update into."""
+    data: dict[str, Any] = {}
+    for name in form_class._meta.fields:
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            data[name] = [o.pk for o in getattr(instance, name).all()]
+        else:
+            data[name] = field.value_from_object(instance)
+    return data
+
+
+def crud(
+    router: Router,
+    *,
+    path: str,
+    model: type[models.Model],
+    form_class: type[ModelForm],
+    schema_in: type[Schema],
+    schema_out: type[Schema],
+    queryset: Callable[[], models.QuerySet],
+    field_map: dict[str, str] | None = None,
+) -> None:
+    """Add list, create, read, replace, update and delete endpoints for one model.
+
+    Every write goes through ``form_class`` (the same validation as the web
+    forms: organisation-scoped links, blank checks) and ``core.services``
+    (audit, conflict check on ``version``).
+    """
+    field_map = field_map or {}
+    name = model._meta.model_name
+    label = str(model._meta.verbose_name)
+    plural = str(model._meta.verbose_name_plural)
+    item = f"{path}/{{item_id}}"
+
+    def scoped(membership: Membership) -> models.QuerySet:
+        return queryset().filter(organization=membership.organization)
+
+    def get(membership: Membership, pk: int):
+        if not 0 < pk <= MAX_ID:
+            raise Http404
+        obj = scoped(membership).filter(pk=pk).first()
+        if obj is None:
+            raise Http404
+        return obj
+
+    def save(request, membership, payload: dict, instance=None):
+        data = {field_map.get(k, k): v for k, v in payload.items() if k != "version"}
+        if instance is not None:
+            data = {**form_data(instance, form_class), **data}
+            data["seen_version"] = payload.get("version")
+        form = form_class(data, instance=instance, organization=membership.organization)
+        if not form.is_valid():
+            raise FieldError(form.errors, field_map)
+        obj = services.save_form(form, actor=request.auth, via=AuditVia.API)
+        return get(membership, obj.pk)  # re-read with the same prefetches as the list
+
+    @router.get(
+        path, response=list[schema_out], operation_id=f"list_{name}s", summary=f"List {plural}"
+    )
+    @paginate(Pagination)
+    def list_(request, org: str):
+        return scoped(membership_for(request, org))
+
+    @router.post(
+        path,
+        response={201: schema_out, 422: ErrorOut},
+        operation_id=f"create_{name}",
+        summary=f"Add a {label}",
+    )
+    def create(request, org: str, payload: schema_in):
+        membership = membership_for(request, org, Role.EDITOR)
+        return Status(201, save(request, membership, payload.dict()))
+
+    @router.get(item, response=schema_out, operation_id=f"get_{name}", summary=f"Read a {label}")
+    def read(request, org: str, item_id: int):
+        return get(membership_for(request, org), item_id)
+
+    @router.put(
+        item,
+        response={200: schema_out, 409: ErrorOut, 422: ErrorOut},
+        operation_id=f"replace_{name}",
+        summary=f"Replace a {label}",
+    )
+    def replace(request, org: str, payload: schema_in, item_id: int):
+        membership = membership_for(request, org, Role.EDITOR)
+        instance = get(membership, item_id)
+        return save(request, membership, payload.dict(), instance)
+
+    @router.patch(
+        item,
+        response={200: schema_out, 409: ErrorOut, 422: ErrorOut},
+        operation_id=f"update_{name}",
+        summary=f"Change some fields of a {label}",
+    )
+    def update(request, org: str, payload: PatchDict[schema_in], item_id: int):
+        membership = membership_for(request, org, Role.EDITOR)
+        instance = get(membership, item_id)
+        return save(request, membership, payload, instance)
+
+    @router.delete(
+        item, response={204: None}, operation_id=f"delete_{name}", summary=f"Delete a {label}"
+    )
+    def delete(request, org: str, item_id: int):
+        membership = membership_for(request, org, Role.EDITOR)
+        services.delete_object(get(membership, item_id), actor=request.auth, via=AuditVia.API)
+        return Status(204, None)

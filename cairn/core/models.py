@@ -1,0 +1,267 @@
+"""Organisations, who belongs to them, and the audit trail of every change."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+def hash_key(key: str) -> str:
+    """Hash a one-time link or API token: only the hash is stored."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+    @property
+    def rank(self) -> int:
+        return {"viewer": 0, "editor": 1, "owner": 2}[self.value]
+
+    @property
+    def description(self) -> str:
+        return {
+            "owner": "Can change everything, including who has access.",
+            "editor": "Can add and change the strategy, but not who has access.",
+            "viewer": "Can read everything and change nothing.",
+        }[self.value]
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def for_member(self, user) -> OrganizationQuerySet:
+        """Organisations this user belongs to."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Organization(models.Model):
+    """A business whose IT strategy Cairn holds; every domain row belongs to one."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        "first month of the financial year",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    planning_horizon_years = models.PositiveSmallIntegerField(
+        "planning horizon (years)",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's place in an organisation, with the role that says what they may do."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    job_title = models.CharField(max_length=120, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+    def has_role(self, minimum: Role) -> bool:
+        """True when this member's role is at least ``minimum``."""
+        return Role(self.role).rank >= Role(minimum).rank
+
+    @property
+    def can_edit(self) -> bool:
+        return self.has_role(Role.EDITOR)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class Invitation(models.Model):
+    """A one-time link an owner hands to a person so they can join with a given role."""
+
+    VALID_FOR = timedelta(days=7)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    label = models.CharField("who it is for", max_length=120)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.label} to {self.organization}"
+
+    @staticmethod
+    def new_key() -> str:
+        return secrets.token_urlsafe(32)
+
+    @property
+    def is_usable(self) -> bool:
+        """Not used, not revoked, not expired."""
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.expires > timezone.now()
+        )
+
+    @property
+    def role_description(self) -> str:
+        return Role(self.role).description
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires <= timezone.now():
+            return "expired"
+        return "waiting"
+
+
+class ApiToken(models.Model):
+    """A personal key for the REST API; it acts as its user, in that user's organisations."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_key() -> str:
+        return "cairn_" + secrets.token_urlsafe(30)
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Added"
+    UPDATE = "update", "Changed"
+    DELETE = "delete", "Deleted"
+
+
+class AuditVia(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    CLI = "cli", "Command line"
+
+
+class AuditEvent(models.Model):
+    """One change to an organisation's data: who, when, what, and the values before and after."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept so the trail still names people whose accounts were removed.
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    via = models.CharField(max_length=10, choices=AuditVia.choices, default=AuditVia.WEB)
+    object_type = models.CharField(max_length=60)  # "app_label.model"
+    object_id = models.BigIntegerField(null=True)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["organization", "-created"], name="audit_org_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name or 'system'} {self.action} {self.object_type} {self.object_repr}"
+
+    @property
+    def type_label(self) -> str:
+        """The kind of object in words, e.g. "business goal"."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except LookupError:
+            return self.object_type.split(".")[-1]
+
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """The fields whose value differs between before and after, as (field, old, new)."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class OrgQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> OrgQuerySet:
+        return self.filter(organization=organization)
+
+
+class OrgModel(models.Model):
+    """Base of every domain row: its organisation, who made it and when, and a version.
+
+    ``version`` goes up by one on every saved change; a form or API call that edited
+    an older version is refused with a conflict rather than silently overwriting.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

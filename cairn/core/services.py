@@ -1,0 +1,334 @@
+"""Every change to organisations, memberships and audited domain rows goes through here.
+
+Web views, API handlers and management commands call these functions, so the
+rules and the audit trail are the same whichever door a change comes through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.forms import ModelForm
+from django.utils import timezone
+from django.utils.text import slugify
+
+from cairn.core.models import (
+    ApiToken,
+    AuditAction,
+    AuditEvent,
+    AuditVia,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    hash_key,
+)
+
+User = get_user_model()
+# Bookkeeping fields that change on every save and say nothing about the content.
+UNAUDITED_FIELDS = {"created", "updated", "version", "organization", "created_by", "key_hash"}
+
+
+class ServiceError(Exception):
+    """A change refused for a reason the person can act on; the message says which."""
+
+
+class ConflictError(ServiceError):
+    """Someone else saved the same thing first."""
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The audited values of a row: its own fields, and the ids of its many-to-many links."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in UNAUDITED_FIELDS or field.primary_key:
+            continue
+        data[field.name] = field.value_from_object(obj)
+    if obj.pk:
+        for field in obj._meta.many_to_many:
+            # Uses the prefetch cache when the caller filled it.
+            data[field.name] = sorted(o.pk for o in getattr(obj, field.name).all())
+    return data
+
+
+def record(
+    organization: Organization,
+    *,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    obj: models.Model,
+    before: dict | None,
+    after: dict | None,
+    via: AuditVia = AuditVia.WEB,
+    object_id: int | None = None,
+) -> AuditEvent:
+    """Write one audit event."""
+    return AuditEvent.objects.create(
+        organization=organization,
+        actor=actor if actor and actor.pk else None,
+        actor_name=actor.get_username() if actor and actor.pk else "system",
+        action=action,
+        via=via,
+        object_type=obj._meta.label_lower,
+        object_id=object_id if object_id is not None else obj.pk,
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )
+
+
+@transaction.atomic
+def save_form(form: ModelForm, *, actor: AbstractBaseUser, via: AuditVia = AuditVia.WEB):
+    """Save a valid organisation-scoped model form, refusing stale edits, and audit it.
+
+    The form carries the organisation (``form.organization``) and, when editing,
+    the version the person started from (``seen_version``).
+    """
+    instance = form.instance
+    model = type(instance)
+    if instance.pk:
+        current = model.objects.select_for_update().get(pk=instance.pk)
+        seen = form.cleaned_data.get("seen_version")
+        if seen is not None and seen != current.version:
+            raise ConflictError(
+                f"Someone else changed this {model._meta.verbose_name} while you were editing. "
+                "Reload the page to see their version, then make your change again."
+            )
+        before = snapshot(current)
+        instance.version = current.version + 1
+        action = AuditAction.UPDATE
+    else:
+        instance.organization = form.organization
+        instance.created_by = actor
+        before, action = None, AuditAction.CREATE
+    obj = form.save()
+    record(
+        obj.organization,
+        actor=actor,
+        action=action,
+        obj=obj,
+        before=before,
+        after=snapshot(obj),
+        via=via,
+    )
+    return obj
+
+
+@transaction.atomic
+def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia = AuditVia.WEB):
+    """Delete an organisation-scoped row, keeping its last values in the audit trail."""
+    before, pk = snapshot(obj), obj.pk
+    obj.delete()
+    record(
+        obj.organization,
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=obj,
+        before=before,
+        after=None,
+        via=via,
+        object_id=pk,
+    )
+
+
+# --- Organisations and people
+
+
+def unique_slug(name: str) -> str:
+    """A URL slug for a new organisation, made unique with a number when needed."""
+    base = slugify(name)[:50] or "org"
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_organization(
+    name: str, *, owner: AbstractBaseUser, via: AuditVia = AuditVia.WEB, slug: str = ""
+) -> Organization:
+    """Create an organisation with ``owner`` as its first owner."""
+    org = Organization.objects.create(name=name, slug=slug or unique_slug(name))
+    membership = Membership.objects.create(user=owner, organization=org, role=Role.OWNER)
+    record(
+        org,
+        actor=owner,
+        action=AuditAction.CREATE,
+        obj=org,
+        before=None,
+        after=snapshot(org),
+        via=via,
+    )
+    record(
+        org,
+        actor=owner,
+        action=AuditAction.CREATE,
+        obj=membership,
+        before=None,
+        after=snapshot(membership),
+        via=via,
+    )
+    return org
+
+
+@transaction.atomic
+def create_first_user(*, username: str, password: str, org_name: str):
+    """The first person on a new install: their account and their first organisation."""
+    if User.objects.exists():
+        raise ServiceError("This Cairn already has accounts; ask an owner for an invitation.")
+    user = User.objects.create_user(username=username, password=password)
+    user.is_staff = user.is_superuser = True  # the installer also runs the admin site
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user, create_organization(org_name, owner=user)
+
+
+@transaction.atomic
+def update_organization(org: Organization, changes: dict, *, actor, via=AuditVia.WEB):
+    """Change an organisation's settings."""
+    before = snapshot(org)
+    for name, value in changes.items():
+        setattr(org, name, value)
+    org.full_clean()
+    org.save()
+    record(
+        org,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=org,
+        before=before,
+        after=snapshot(org),
+        via=via,
+    )
+    return org
+
+
+def create_invitation(org: Organization, *, role: str, label: str, actor, via=AuditVia.WEB):
+    """Make a one-time join link; returns the invitation and its key (shown only once)."""
+    key = Invitation.new_key()
+    invitation = Invitation.objects.create(
+        organization=org,
+        role=role,
+        label=label,
+        key_hash=hash_key(key),
+        created_by=actor,
+        expires=timezone.now() + Invitation.VALID_FOR,
+    )
+    record(
+        org,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=invitation,
+        before=None,
+        after=snapshot(invitation),
+        via=via,
+    )
+    return invitation, key
+
+
+def find_invitation(key: str) -> Invitation | None:
+    """The invitation behind a join link, if the link is still usable."""
+    invitation = (
+        Invitation.objects.select_related("organization").filter(key_hash=hash_key(key)).first()
+    )
+    return invitation if invitation and invitation.is_usable else None
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    """Use a join link: the user becomes a member with the invited role (once only)."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_usable:
+        raise ServiceError("This invitation link has already been used, revoked or has expired.")
+    org = locked.organization
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=org, defaults={"role": locked.role}
+    )
+    if not created:
+        raise ServiceError(f"You are already a member of {org}.")
+    locked.accepted_by, locked.accepted_at = user, timezone.now()
+    locked.save(update_fields=["accepted_by", "accepted_at"])
+    record(
+        org,
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=membership,
+        before=None,
+        after=snapshot(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def revoke_invitation(invitation: Invitation, *, actor, via=AuditVia.WEB) -> None:
+    """Stop a join link from working."""
+    before = snapshot(invitation)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record(
+        invitation.organization,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=invitation,
+        before=before,
+        after=snapshot(invitation),
+        via=via,
+    )
+
+
+def _check_keeps_an_owner(membership: Membership, new_role: str | None) -> None:
+    if membership.role == Role.OWNER and new_role != Role.OWNER:
+        owners = Membership.objects.filter(organization=membership.organization, role=Role.OWNER)
+        if owners.count() <= 1:
+            raise ServiceError("An organisation needs at least one owner: name another first.")
+
+
+@transaction.atomic
+def change_role(membership: Membership, role: str, *, actor, via=AuditVia.WEB) -> Membership:
+    """Give a member another role, never leaving the organisation without an owner."""
+    if role not in Role.values:
+        raise ServiceError(f"Unknown role {role!r}.")
+    _check_keeps_an_owner(membership, role)
+    before = snapshot(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record(
+        membership.organization,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=membership,
+        before=before,
+        after=snapshot(membership),
+        via=via,
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership, *, actor, via=AuditVia.WEB) -> None:
+    """Take a person out of an organisation (their past changes stay in the trail)."""
+    _check_keeps_an_owner(membership, None)
+    delete_object(membership, actor=actor, via=via)
+
+
+def create_api_token(user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """Make an API token; returns it and its key, which is shown only this once."""
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[6 : 6 + ApiToken.PREFIX_LENGTH], key_hash=hash_key(key)
+    )
+    return token, key
+
+
+def user_for_token(key: str):
+    """The user an API key belongs to, or None; notes when the key was last used."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Write at most once a minute per token: reads should not each cost a write.
+    if token.last_used is None or (now - token.last_used).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    return token.user

@@ -1,0 +1,275 @@
+"""Pages of the core: set-up, organisations, members, invitations, tokens, activity."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cairn.core import services
+from cairn.core.access import get_object_for_member, org_view
+from cairn.core.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    OrganizationForm,
+    RoleForm,
+    SetupForm,
+    SignUpForm,
+)
+from cairn.core.models import AuditEvent, Invitation, Membership, Organization, Role
+from cairn.goals.checklist import getting_started
+
+
+@require_GET
+def healthz(request):
+    """For load balancers: the app answers and reaches its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_http_methods(["GET", "POST"])
+def setup(request):
+    """First run: the first person creates their account and first organisation."""
+    if User.objects.exists():
+        raise Http404
+    form = SetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user, org = services.create_first_user(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            org_name=form.cleaned_data["organization_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to Cairn. {org} is ready for its strategy.")
+        return redirect("org_home", org_slug=org.slug)
+    return render(request, "core/setup.html", {"form": form})
+
+
+@login_required
+@require_GET
+def home(request):
+    """Where signing in lands: the one organisation, or a choice of several."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
+    if len(memberships) == 1:
+        return redirect("org_home", org_slug=memberships[0].organization.slug)
+    return render(request, "core/home.html", {"memberships": memberships})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create(request):
+    """Any signed-in person may start a new organisation (a consultant's next client)."""
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = services.create_organization(form.cleaned_data["name"], owner=request.user)
+        services.update_organization(
+            org,
+            {k: form.cleaned_data[k] for k in ("fiscal_year_start", "planning_horizon_years")},
+            actor=request.user,
+        )
+        messages.success(request, f"{org} is ready. Start with its business goals.")
+        return redirect("org_home", org_slug=org.slug)
+    return render(request, "core/organization_form.html", {"form": form, "creating": True})
+
+
+@org_view(Role.OWNER)
+@require_http_methods(["GET", "POST"])
+def organization_settings(request):
+    org = request.org
+    form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_organization(
+            org, {k: form.cleaned_data[k] for k in form.fields}, actor=request.user
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("organization_settings", org_slug=org.slug)
+    return render(request, "core/organization_form.html", {"form": form})
+
+
+@org_view()
+@require_GET
+def org_home(request):
+    """An organisation's home: the getting-started checklist that ticks itself."""
+    steps = getting_started(request.org)
+    done = sum(1 for s in steps if s.done)
+    return render(
+        request,
+        "core/org_home.html",
+        {"steps": steps, "done": done, "percent": round(100 * done / len(steps))},
+    )
+
+
+@org_view()
+@require_GET
+def activity(request):
+    """The audit trail of the organisation, newest first."""
+    events = AuditEvent.objects.filter(organization=request.org)
+    kind = request.GET.get("type", "")
+    if kind:
+        events = events.filter(object_type=kind)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    types = (
+        AuditEvent.objects.filter(organization=request.org)
+        .values_list("object_type", flat=True)
+        .distinct()
+        .order_by("object_type")
+    )
+    choices = [(t, AuditEvent(object_type=t).type_label) for t in types]
+    return render(request, "core/activity.html", {"page": page, "types": choices, "kind": kind})
+
+
+@org_view()
+@require_GET
+def members(request):
+    org = request.org
+    context = {
+        "members": Membership.objects.filter(organization=org).select_related("user"),
+        "invitations": (
+            Invitation.objects.filter(organization=org, accepted_at__isnull=True).select_related(
+                "created_by"
+            )
+            if request.membership.is_owner
+            else []
+        ),
+        "form": InvitationForm(),
+        "roles": Role,
+        "new_link": request.session.pop("new_invitation_link", None),
+    }
+    return render(request, "core/members.html", context)
+
+
+@org_view(Role.OWNER)
+@require_POST
+def invitation_create(request):
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say who the invitation is for and pick a role.")
+        return redirect("members", org_slug=request.org.slug)
+    invitation, key = services.create_invitation(
+        request.org,
+        role=form.cleaned_data["role"],
+        label=form.cleaned_data["label"],
+        actor=request.user,
+    )
+    # Shown once on the next page, then gone: only the hash is stored.
+    request.session["new_invitation_link"] = {
+        "label": invitation.label,
+        "url": request.build_absolute_uri(reverse("join", args=[key])),
+    }
+    return redirect("members", org_slug=request.org.slug)
+
+
+@org_view(Role.OWNER)
+@require_POST
+def invitation_revoke(request, invitation_id: int):
+    invitation = get_object_for_member(request, Invitation, invitation_id)
+    services.revoke_invitation(invitation, actor=request.user)
+    messages.success(request, f"The link for {invitation.label} no longer works.")
+    return redirect("members", org_slug=request.org.slug)
+
+
+@org_view(Role.OWNER)
+@require_POST
+def member_role(request, member_id: int):
+    membership = get_object_for_member(
+        request, Membership.objects.select_related("user"), member_id
+    )
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ServiceError("Pick one of the roles offered.")
+        services.change_role(membership, form.cleaned_data["role"], actor=request.user)
+        messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+    except services.ServiceError as e:
+        messages.error(request, str(e))
+    return redirect("members", org_slug=request.org.slug)
+
+
+@org_view(Role.OWNER)
+@require_POST
+def member_remove(request, member_id: int):
+    membership = get_object_for_member(
+        request, Membership.objects.select_related("user"), member_id
+    )
+    try:
+        services.remove_member(membership, actor=request.user)
+        messages.success(request, f"{membership.user} no longer has access.")
+    except services.ServiceError as e:
+        messages.error(request, str(e))
+    if membership.user_id == request.user.id:
+        return redirect("home")
+    return redirect("members", org_slug=request.org.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request, key: str):
+    """Use a one-time invitation link: sign up (or use the signed-in account) and join."""
+    invitation = services.find_invitation(key)
+    if invitation is None:
+        return render(request, "core/join_invalid.html", status=404)
+    form = None if request.user.is_authenticated else SignUpForm(request.POST or None)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        user = request.user if form is None else form.save()
+        try:
+            services.accept_invitation(invitation, user)
+        except services.ServiceError as e:
+            messages.error(request, str(e))
+            return redirect("home")
+        if form is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to {invitation.organization}.")
+        return redirect("org_home", org_slug=invitation.organization.slug)
+    return render(request, "core/join.html", {"invitation": invitation, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The person's own page: their organisations and their API tokens."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        token, new_key = services.create_api_token(request.user, form.cleaned_data["name"])
+        form = ApiTokenForm()
+    return render(
+        request,
+        "core/profile.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": request.user.api_tokens.all(),
+            "memberships": request.user.memberships.select_related("organization"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_delete(request, token_id: int):
+    token = get_object_or_404(request.user.api_tokens, pk=token_id)
+    token.delete()
+    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    return redirect("profile")
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else "You cannot do this here."
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return HttpResponse(
+        "<h1>Something went wrong</h1><p>The error was logged. Please try again.</p>", status=500
+    )

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cairn.api.api import api
+from cairn.core import views as core
+
+org_patterns = [
+    path("", core.org_home, name="org_home"),
+    path("activity/", core.activity, name="activity"),
+    path("settings/", core.organization_settings, name="organization_settings"),
+    path("members/", core.members, name="members"),
+    path("members/invite/", core.invitation_create, name="invitation_create"),
+    path("members/<int:member_id>/role/", core.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", core.member_remove, name="member_remove"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", core.invitation_revoke, name="invitation_revoke"
+    ),
+    path("", include("cairn.goals.urls")),
+]
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("healthz", core.healthz, name="healthz"),
+    path("setup/", core.setup, name="setup"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", core.profile, name="profile"),
+    path("profile/tokens/<int:token_id>/delete/", core.token_delete, name="token_delete"),
+    path("orgs/new/", core.organization_create, name="organization_create"),
+    path("join/<str:key>/", core.join, name="join"),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "cairn.core.views.permission_denied"
+handler404 = "cairn.core.views.not_found"
+handler500 = "cairn.core.views.server_error"
