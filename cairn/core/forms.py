@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.db import models
@@ -96,26 +98,7 @@ class OrganizationForm(forms.ModelForm):
         fields = ("name", "fiscal_year_start", "planning_horizon_years")
         widgets = {
             "fiscal_year_start": forms.Select(
-                choices=[
-                    (m, name)
-                    for m, name in enumerate(
-                        [
-                            "January",
-                            "February",
-                            "March",
-                            "April",
-                            "May",
-                            "June",
-                            "July",
-                            "August",
-                            "September",
-                            "October",
-                            "November",
-                            "December",
-                        ],
-                        start=1,
-                    )
-                ]
+                choices=[(m, calendar.month_name[m]) for m in range(1, 13)]
             )
         }
 

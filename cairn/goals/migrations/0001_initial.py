@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('title', models.CharField(max_length=200)),
                 ('description', models.TextField(blank=True, max_length=5000)),
-                ('severity', models.PositiveSmallIntegerField(default=3, help_text='How much it hurts, from 1 (a nuisance) to 5 (costs us customers or money every day).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
+                ('severity', models.PositiveSmallIntegerField(default=3, help_text='How much it hurts: 1 is a nuisance, 5 costs us customers or money every day.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('goals', models.ManyToManyField(blank=True, help_text='The goals it threatens.', related_name='pain_points', to='goals.businessgoal')),
                 ('interview', models.ForeignKey(blank=True, help_text='The interview it came from, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pain_points', to='goals.interview')),
