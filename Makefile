@@ -1,0 +1,48 @@
+# The two commands: `make run` (set up and serve the demo) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint install install-dev assets clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Cairn needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: $(VENV)/.installed
+	$(BIN)/cairn migrate --noinput
+	$(BIN)/cairn demo
+	@echo
+	@echo "  Cairn is running at http://127.0.0.1:8000/"
+	@echo "  Sign in as demo-owner (or demo-editor, demo-viewer), password summit-demo"
+	@echo
+	$(BIN)/cairn runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/cairn check --fail-level WARNING
+	$(BIN)/cairn makemigrations --check --dry-run
+	$(BIN)/pytest
+
+# Re-fetch the vendored front-end assets from npm (only to change a pinned version).
+assets:
+	scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) var test-artifacts

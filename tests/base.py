@@ -1,0 +1,94 @@
+"""The one test base: two organisations and the personas owner, editor, viewer, outsider."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+
+from cairn.core.models import AuditEvent, Membership, Organization, Role
+from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
+
+PASSWORD = "correct horse battery"
+
+
+def make_goal(org, title="Grow market share", **kw) -> BusinessGoal:
+    kw.setdefault("target_date", date(date.today().year + 4, 12, 31))
+    return BusinessGoal.objects.create(organization=org, title=title, **kw)
+
+
+def make_mission(org, goals, statement="IT gives sales a single view of customers") -> ITMission:
+    mission = ITMission.objects.create(organization=org, statement=statement)
+    mission.goals.set(goals)
+    return mission
+
+
+def make_interview(org, name="Dana", role="CFO", **kw) -> Interview:
+    kw.setdefault("held_on", date(2026, 10, 1))
+    return Interview.objects.create(
+        organization=org, stakeholder_name=name, stakeholder_role=role, **kw
+    )
+
+
+def make_pain(org, title="Quotes are slow", goals=(), interview=None) -> PainPoint:
+    pain = PainPoint.objects.create(organization=org, title=title, interview=interview)
+    pain.goals.set(goals)
+    return pain
+
+
+class CairnTestCase(TestCase):
+    """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
+
+    Each organisation has one goal, mission, interview and pain point, so that
+    tests can reach across the boundary and be refused.
+    """
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.org = Organization.objects.create(name="Acme", slug="acme")
+        cls.other_org = Organization.objects.create(name="Globex", slug="globex")
+        cls.users = {}
+        for name, org, role in [
+            ("owner", cls.org, Role.OWNER),
+            ("editor", cls.org, Role.EDITOR),
+            ("viewer", cls.org, Role.VIEWER),
+            ("outsider", cls.other_org, Role.OWNER),
+        ]:
+            user = User.objects.create_user(name, password=PASSWORD)
+            Membership.objects.create(user=user, organization=org, role=role)
+            cls.users[name] = user
+        cls.owner, cls.editor = cls.users["owner"], cls.users["editor"]
+        cls.viewer, cls.outsider = cls.users["viewer"], cls.users["outsider"]
+        cls.goal = make_goal(cls.org)
+        cls.mission = make_mission(cls.org, [cls.goal])
+        cls.interview = make_interview(cls.org)
+        cls.pain = make_pain(cls.org, goals=[cls.goal], interview=cls.interview)
+        cls.other_goal = make_goal(cls.other_org, "Globex secret goal")
+        cls.other_mission = make_mission(cls.other_org, [cls.other_goal], "Globex secret mission")
+        cls.other_interview = make_interview(cls.other_org, "Globex CFO")
+        cls.other_pain = make_pain(cls.other_org, "Globex secret pain", [cls.other_goal])
+
+    def login(self, persona: str = "owner") -> User:
+        user = self.users[persona]
+        self.client.force_login(user)
+        return user
+
+    def url(self, name: str, *args) -> str:
+        from django.urls import reverse
+
+        return reverse(name, args=[self.org.slug, *args])
+
+    def audit_count(self) -> int:
+        return AuditEvent.objects.count()
+
+    def assertQueryCount(self, expected: int, func, *args, **kwargs):
+        """Like assertNumQueries, but prints every SQL statement when the count is wrong."""
+        with CaptureQueriesContext(connection) as ctx:
+            result = func(*args, **kwargs)
+        if len(ctx.captured_queries) != expected:
+            sql = "\n".join(f"{i + 1}. {q['sql']}" for i, q in enumerate(ctx.captured_queries))
+            self.fail(f"{len(ctx.captured_queries)} queries, expected {expected}:\n{sql}")
+        return result
