@@ -102,7 +102,7 @@ class IsolationTests(MatrixBase):
     def test_outsider_gets_404_everywhere_in_another_organisation(self):
         self.login("outsider")
         before = self.audit_count()
-        for route, name, _ in web_patterns():
+        for route, _name, _ in web_patterns():
             if "<slug:org_slug>" not in route:
                 continue
             url = self.fill(route)
@@ -114,7 +114,7 @@ class IsolationTests(MatrixBase):
     def test_members_get_404_for_another_organisations_ids(self):
         self.login("owner")
         before = self.audit_count()
-        for route, name, _ in web_patterns():
+        for route, _name, _ in web_patterns():
             if "_id>" not in route:
                 continue
             url = self.fill(route, own=False)
@@ -131,7 +131,7 @@ class IsolationTests(MatrixBase):
     def test_viewer_reads_everything_and_changes_nothing(self):
         self.login("viewer")
         before = self.audit_count()
-        for route, name, view in web_patterns():
+        for route, _name, view in web_patterns():
             if "<slug:org_slug>" not in route:
                 continue
             url = self.fill(route)
@@ -148,7 +148,7 @@ class IsolationTests(MatrixBase):
 
     def test_editor_cannot_manage_people(self):
         self.login("editor")
-        for route, name, view in web_patterns():
+        for route, _name, view in web_patterns():
             if "<slug:org_slug>" in route and view.minimum_role == Role.OWNER:
                 url = self.fill(route)
                 with self.subTest(url=url):
@@ -157,7 +157,7 @@ class IsolationTests(MatrixBase):
 
     def test_owner_opens_every_page(self):
         self.login("owner")
-        for route, name, view in web_patterns():
+        for route, _name, _view in web_patterns():
             if "<slug:org_slug>" not in route:
                 continue
             url = self.fill(route)
