@@ -6,6 +6,7 @@ import calendar
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from cairn.core.models import Invitation, Organization, Role
@@ -30,6 +31,43 @@ class StyledForm(forms.Form):
         style_fields(self)
 
 
+MAX_ID = 2**63 - 1  # the largest id any supported database stores
+
+
+def _valid_id(value) -> bool:
+    return str(value).isdigit() and 0 < int(value) <= MAX_ID
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """Refuses ids no database could hold, before they reach a query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _valid_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _valid_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:30]},
+                )
+        return super()._check_values(value)
+
+
+def bounded_formfield(db_field: models.Field, **kwargs):
+    """Form fields for model fields, with bounded ids for links to other rows."""
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)
+    elif isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("form_class", BoundedModelChoiceField)
+    return db_field.formfield(**kwargs)
+
+
 class OrgModelForm(forms.ModelForm):
     """A model form for a row of one organisation.
 
@@ -39,7 +77,17 @@ class OrgModelForm(forms.ModelForm):
     editing, for the conflict check in ``core.services.save_form``.
     """
 
-    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    seen_version = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31
+    )
+
+    class Meta:
+        formfield_callback = bounded_formfield
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not issubclass(cls.Meta, OrgModelForm.Meta):
+            raise TypeError(f"{cls.__name__}.Meta must subclass OrgModelForm.Meta")
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,26 +99,6 @@ class OrgModelForm(forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset.model, "organization"):
                 field.queryset = queryset.filter(organization=organization)
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in cleaned.items():
-            # Strip surrounding spaces so "   " counts as empty, and say so.
-            if isinstance(value, str):
-                cleaned[name] = value.strip()
-                field = self.fields.get(name)
-                if field is not None and field.required and not cleaned[name]:
-                    self.add_error(name, "This field cannot be blank.")
-        return cleaned
-
-
-def text_limits(model: type[models.Model]) -> dict[str, int]:
-    """max_length of each text field of a model, so forms enforce TextField limits too."""
-    return {
-        f.name: f.max_length
-        for f in model._meta.get_fields()
-        if isinstance(f, models.TextField) and f.max_length
-    }
 
 
 class SignUpForm(UserCreationForm):

@@ -7,14 +7,14 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BusinessGoalForm(OrgModelForm):
-    class Meta:
+    class Meta(OrgModelForm.Meta):
         model = BusinessGoal
         fields = ("title", "description", "target_date", "priority", "owner_name", "owner_role")
         widgets = {"target_date": DATE, "description": forms.Textarea(attrs={"rows": 3})}
 
 
 class ITMissionForm(OrgModelForm):
-    class Meta:
+    class Meta(OrgModelForm.Meta):
         model = ITMission
         fields = ("statement", "goals")
         widgets = {
@@ -35,7 +35,7 @@ class ITMissionForm(OrgModelForm):
 
 
 class InterviewForm(OrgModelForm):
-    class Meta:
+    class Meta(OrgModelForm.Meta):
         model = Interview
         fields = (
             "stakeholder_name",
@@ -57,7 +57,7 @@ class InterviewForm(OrgModelForm):
 
 
 class PainPointForm(OrgModelForm):
-    class Meta:
+    class Meta(OrgModelForm.Meta):
         model = PainPoint
         fields = ("title", "description", "severity", "interview", "goals")
         widgets = {

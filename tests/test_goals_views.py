@@ -1,0 +1,209 @@
+"""The destination pages: create, change, delete, HTMX, bad input, query counts."""
+
+from cairn.core.models import AuditEvent
+from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
+from tests.base import CairnTestCase, make_goal, make_mission, make_pain
+
+GOAL = {"title": "Lead in service", "target_date": "2030-12-31", "priority": "1"}
+
+
+class DestinationPageTests(CairnTestCase):
+    def test_goals_in_priority_order_with_missions_and_flags(self):
+        low = make_goal(self.org, "Low one", priority=3)
+        high = make_goal(self.org, "High one", priority=1)
+        self.login("viewer")
+        response = self.client.get(self.url("goals:destination"))
+        self.assertEqual(response.status_code, 200)
+        goals = list(response.context["goals"])
+        self.assertEqual(goals[0], high)
+        self.assertEqual(goals[-1], low)
+        self.assertContains(response, self.mission.statement)
+        self.assertContains(response, self.pain.title)
+        self.assertContains(response, "No IT mission yet", count=2)  # high and low
+        self.assertEqual(response.context["stats"]["without_mission"], 2)
+        self.assertNotContains(response, "Globex secret")
+        self.assertNotContains(response, "Add a goal")  # viewers see no edit buttons
+
+    def test_empty_destination_says_what_belongs_there(self):
+        BusinessGoal.objects.filter(organization=self.org).delete()
+        self.login("editor")
+        response = self.client.get(self.url("goals:destination"))
+        self.assertContains(response, "No business goals yet")
+        self.assertContains(response, "Add your first goal")
+
+    def test_query_count_does_not_grow_with_goals(self):
+        self.login("owner")
+        url = self.url("goals:destination")
+        # session, user, membership+org, goals, missions, pain points (+interview),
+        # interview count, unlinked pain count, the organisation switcher
+        self.assertQueryCount(9, self.client.get, url)
+        for i in range(15):
+            goal = make_goal(self.org, f"Goal {i}")
+            make_mission(self.org, [goal], f"Mission {i}")
+            make_pain(self.org, f"Pain {i}", goals=[goal, self.goal])
+        self.assertQueryCount(9, self.client.get, url)
+
+    def test_other_pages_have_fixed_query_counts(self):
+        self.login("owner")
+        # Every page: session, user, membership+organisation, the organisation switcher;
+        # then what the page itself needs.
+        for name, args, expected in [
+            ("org_home", [], 4 + 4),  # goals, interviews, pain points, members (aggregates)
+            ("goals:interview_list", [], 4 + 1),  # interviews with pain counts
+            ("goals:interview_detail", [self.interview.pk], 4 + 3),  # interview, pains, goals
+            ("goals:painpoint_list", [], 4 + 2),  # pains with interviews, their goals
+            ("goals:goal_detail", [self.goal.pk], 4 + 3),  # goal, missions, pains
+            ("activity", [], 4 + 3),  # count, kinds of object, one page of events
+            ("members", [], 4 + 2),  # members with users, invitations
+        ]:
+            with self.subTest(page=name):
+                url = self.url(name, *args)
+                self.assertQueryCount(expected, self.client.get, url)
+                for i in range(5):
+                    pain = make_pain(
+                        self.org, f"More {i}", goals=[self.goal], interview=self.interview
+                    )
+                    AuditEvent.objects.create(organization=self.org, action="create",
+                                              object_type="goals.painpoint", object_id=pain.pk,
+                                              object_repr=str(pain))  # fmt: skip
+                self.assertQueryCount(expected, self.client.get, url)
+
+
+class GoalFormTests(CairnTestCase):
+    def test_create_goal(self):
+        self.login("editor")
+        response = self.client.post(self.url("goals:goal_create"), GOAL)
+        goal = BusinessGoal.objects.get(title="Lead in service")
+        self.assertRedirects(response, self.url("goals:destination") + f"#goal-{goal.pk}")
+        self.assertEqual(goal.organization, self.org)
+        self.assertEqual(goal.priority, 1)
+        self.assertTrue(AuditEvent.objects.filter(object_id=goal.pk, action="create").exists())
+
+    def test_far_target_date_is_saved_with_a_warning(self):
+        self.login("editor")
+        response = self.client.post(
+            self.url("goals:goal_create"), {**GOAL, "target_date": "2045-01-01"}, follow=True
+        )
+        self.assertTrue(BusinessGoal.objects.filter(title="Lead in service").exists())
+        self.assertContains(response, "More than 10 years away")
+
+    def test_bad_input_shows_field_errors_and_writes_nothing(self):
+        self.login("editor")
+        before = (BusinessGoal.objects.count(), AuditEvent.objects.count())
+        cases = [
+            ({**GOAL, "title": ""}, "title", "This field is required."),
+            ({**GOAL, "title": "   "}, "title", "This field is required."),
+            ({**GOAL, "title": "x" * 201}, "title", "at most 200 characters"),
+            ({**GOAL, "description": "y" * 5001}, "description", "at most 5000 characters"),
+            ({**GOAL, "target_date": "2030-13-45"}, "target_date", "Enter a valid date."),
+            ({**GOAL, "target_date": "soon"}, "target_date", "Enter a valid date."),
+            ({**GOAL, "priority": "9"}, "priority", "not one of the available choices"),
+        ]
+        for data, field, message in cases:
+            with self.subTest(field=field, message=message):
+                response = self.client.post(self.url("goals:goal_create"), data)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(field, response.context["form"].errors)
+                self.assertContains(response, message)
+        self.assertEqual((BusinessGoal.objects.count(), AuditEvent.objects.count()), before)
+
+    def test_mission_refuses_another_organisations_goal(self):
+        self.login("editor")
+        response = self.client.post(
+            self.url("goals:mission_create"),
+            {"statement": "Sneaky", "goals": [self.other_goal.pk]},
+        )
+        self.assertContains(response, "not one of the available choices")
+        self.assertFalse(ITMission.objects.filter(statement="Sneaky").exists())
+
+    def test_mission_needs_a_goal(self):
+        self.login("editor")
+        response = self.client.post(self.url("goals:mission_create"), {"statement": "Alone"})
+        self.assertContains(response, "This field is required.")
+
+    def test_huge_ids_are_refused_without_error(self):
+        self.login("editor")
+        response = self.client.post(
+            self.url("goals:painpoint_create"),
+            {"title": "Big", "severity": 3, "goals": [2**70], "interview": 2**70},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("goals", response.context["form"].errors)
+        self.assertEqual(self.client.get(f"/o/acme/goals/{2**70}/").status_code, 404)
+
+    def test_edit_with_stale_version_is_a_conflict(self):
+        self.login("editor")
+        BusinessGoal.objects.filter(pk=self.goal.pk).update(version=5)
+        response = self.client.post(
+            self.url("goals:goal_edit", self.goal.pk), {**GOAL, "seen_version": 4}
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "Someone else changed this business goal", status_code=409)
+        self.assertEqual(BusinessGoal.objects.get(pk=self.goal.pk).title, "Grow market share")
+
+    def test_edit_keeps_version_from_the_form(self):
+        self.login("editor")
+        page = self.client.get(self.url("goals:goal_edit", self.goal.pk))
+        self.assertContains(page, 'name="seen_version" value="1"')
+        self.client.post(self.url("goals:goal_edit", self.goal.pk), {**GOAL, "seen_version": 1})
+        goal = BusinessGoal.objects.get(pk=self.goal.pk)
+        self.assertEqual((goal.title, goal.version), ("Lead in service", 2))
+
+    def test_delete_goal_keeps_missions(self):
+        self.login("editor")
+        url = self.url("goals:goal_delete", self.goal.pk)
+        self.assertContains(self.client.get(url), "Delete this business goal?")
+        self.assertRedirects(self.client.post(url), self.url("goals:destination"))
+        self.assertFalse(BusinessGoal.objects.filter(pk=self.goal.pk).exists())
+        self.assertTrue(ITMission.objects.filter(pk=self.mission.pk).exists())
+
+    def test_interview_and_pain_point_flow(self):
+        self.login("editor")
+        response = self.client.post(
+            self.url("goals:interview_create"),
+            {"stakeholder_name": "Grace", "stakeholder_role": "COO", "held_on": "2026-10-14",
+             "keeps_up_at_night": "Customers calling three times"},
+        )  # fmt: skip
+        interview = Interview.objects.get(stakeholder_name="Grace")
+        self.assertRedirects(response, self.url("goals:interview_detail", interview.pk))
+        create = self.url("goals:painpoint_create") + f"?interview={interview.pk}"
+        self.assertRegex(
+            self.client.get(create).content.decode(), rf'<option value="{interview.pk}" selected'
+        )
+        self.client.post(
+            create,
+            {"title": "Agents lack history", "severity": 5, "interview": interview.pk,
+             "goals": [self.goal.pk]},
+        )  # fmt: skip
+        pain = PainPoint.objects.get(title="Agents lack history")
+        self.assertEqual(list(pain.goals.all()), [self.goal])
+        detail = self.client.get(self.url("goals:interview_detail", interview.pk))
+        self.assertContains(detail, "Agents lack history")
+        self.assertContains(detail, "“Customers calling three times”")
+
+
+class HtmxTests(CairnTestCase):
+    def test_inline_mission_form_and_card_refresh(self):
+        self.login("editor")
+        goal = make_goal(self.org, "Needs a mission")
+        url = self.url("goals:mission_create") + f"?goal={goal.pk}"
+        form = self.client.get(url, HTTP_HX_REQUEST="true")
+        self.assertContains(form, "<form")
+        self.assertNotContains(form, "<html")
+        self.assertRegex(form.content.decode(), rf'value="{goal.pk}"[^>]*checked')
+        bad = self.client.post(url, {"statement": "", "goals": [goal.pk]}, HTTP_HX_REQUEST="true")
+        self.assertEqual(bad.status_code, 422)
+        self.assertContains(bad, "This field is required.", status_code=422)
+        ok = self.client.post(
+            url, {"statement": "IT answers in one contact", "goals": [goal.pk]},
+            HTTP_HX_REQUEST="true",
+        )  # fmt: skip
+        self.assertEqual(ok["HX-Retarget"], f"#goal-{goal.pk}")
+        self.assertContains(ok, "IT answers in one contact")
+        self.assertNotContains(ok, "No IT mission yet")
+
+    def test_htmx_form_without_card_redirects(self):
+        self.login("editor")
+        response = self.client.post(self.url("goals:goal_create"), GOAL, HTTP_HX_REQUEST="true")
+        self.assertEqual(response.status_code, 204)
+        self.assertIn("/destination/", response["HX-Redirect"])
