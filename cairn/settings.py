@@ -25,7 +25,7 @@ def envint(name: str, default: int) -> int:
 
 DEBUG = envbool("DEBUG", "1")
 _DEV_SECRET = "cairn-development-only-not-secret"  # noqa: S105 - refused below outside DEBUG
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters) when DEBUG is off.")
 

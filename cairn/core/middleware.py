@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 
 # Paths that work before any account exists.
-OPEN_PREFIXES = ("/setup/", "/static/", "/healthz")
+OPEN_PREFIXES = ("/setup/", "/static/", "/healthz", "/api/")
 
 
 class FirstRunMiddleware:

@@ -1,0 +1,192 @@
+"""Set-up, signing in, organisations, people, invitations, tokens, activity."""
+
+import re
+
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+from cairn.core.models import ApiToken, AuditEvent, Invitation, Membership, Organization, Role
+from tests.base import PASSWORD, CairnTestCase
+
+
+class FirstRunTests(TestCase):
+    def test_first_page_leads_to_setup_then_setup_disappears(self):
+        self.assertRedirects(self.client.get("/"), "/setup/")
+        self.assertRedirects(self.client.get("/o/anything/"), "/setup/")
+        response = self.client.post(
+            "/setup/",
+            {"username": "morgan", "password1": "a-long-passphrase", "password2": "a-long-passphrase",
+             "organization_name": "Summit Outfitters"},
+        )  # fmt: skip
+        org = Organization.objects.get()
+        self.assertRedirects(response, f"/o/{org.slug}/")
+        self.assertEqual(org.slug, "summit-outfitters")
+        membership = Membership.objects.get()
+        self.assertEqual((membership.user.username, membership.role), ("morgan", Role.OWNER))
+        home = self.client.get(f"/o/{org.slug}/")
+        self.assertContains(home, "Getting started")
+        self.assertContains(home, "0 of 5 done")
+        self.client.logout()
+        self.assertEqual(self.client.get("/setup/").status_code, 404)
+        self.assertRedirects(self.client.get("/"), "/accounts/login/?next=/")
+
+    def test_setup_refuses_bad_input(self):
+        response = self.client.post(
+            "/setup/", {"username": "", "password1": "short", "password2": "other",
+                        "organization_name": ""},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(set(response.context["form"].errors), {"username", "password2",
+                                                                "organization_name"})  # fmt: skip
+        self.assertFalse(User.objects.exists())
+
+    def test_healthz(self):
+        self.assertEqual(self.client.get("/healthz").json(), {"status": "ok"})
+
+
+class SignInTests(CairnTestCase):
+    def test_sign_in_and_out(self):
+        response = self.client.post(
+            "/accounts/login/", {"username": "viewer", "password": PASSWORD}, follow=True
+        )
+        self.assertRedirects(response, "/o/acme/")
+        self.assertContains(response, "read-only access")
+        self.client.post("/accounts/logout/")
+        self.assertRedirects(self.client.get("/o/acme/"), "/accounts/login/?next=/o/acme/")
+
+    def test_wrong_password_is_said_plainly(self):
+        response = self.client.post("/accounts/login/", {"username": "viewer", "password": "no"})
+        self.assertContains(response, "do not match")
+
+    def test_a_consultant_chooses_between_organisations(self):
+        Membership.objects.create(user=self.owner, organization=self.other_org, role=Role.VIEWER)
+        self.login("owner")
+        response = self.client.get("/")
+        self.assertContains(response, "Acme")
+        self.assertContains(response, "Globex")
+        page = self.client.get("/o/globex/destination/")
+        self.assertContains(page, "Globex secret goal")
+        self.assertContains(page, 'href="/o/acme/"')  # the switcher
+
+    def test_start_another_organisation(self):
+        self.login("viewer")
+        response = self.client.post(
+            "/orgs/new/", {"name": "Harbour Dental", "fiscal_year_start": 4,
+                           "planning_horizon_years": 5},
+        )  # fmt: skip
+        org = Organization.objects.get(name="Harbour Dental")
+        self.assertRedirects(response, f"/o/{org.slug}/")
+        self.assertEqual((org.fiscal_year_start, org.planning_horizon_years), (4, 5))
+        self.assertEqual(Membership.objects.get(organization=org).role, Role.OWNER)
+
+    def test_settings_refuse_bad_values(self):
+        self.login("owner")
+        response = self.client.post(
+            self.url("organization_settings"),
+            {"name": " ", "fiscal_year_start": 13, "planning_horizon_years": 0},
+        )
+        self.assertEqual(
+            set(response.context["form"].errors),
+            {"name", "fiscal_year_start", "planning_horizon_years"},
+        )
+        self.assertEqual(Organization.objects.get(pk=self.org.pk).name, "Acme")
+
+
+class PeopleViewTests(CairnTestCase):
+    def invite(self, role="editor"):
+        self.login("owner")
+        response = self.client.post(self.url("invitation_create"), {"label": "Sam", "role": role},
+                                    follow=True)  # fmt: skip
+        return re.search(r"/join/([\w-]+)/", response.content.decode()).group(0)
+
+    def test_new_person_joins_with_the_link(self):
+        link = self.invite("editor")
+        self.client.logout()
+        page = self.client.get(link)
+        self.assertContains(page, "Join Acme")
+        response = self.client.post(
+            link,
+            {"username": "sam", "password1": "a-long-passphrase", "password2": "a-long-passphrase"},
+        )
+        self.assertRedirects(response, "/o/acme/")
+        self.assertEqual(Membership.objects.get(user__username="sam").role, Role.EDITOR)
+        self.client.logout()
+        self.assertEqual(self.client.get(link).status_code, 404)  # used once only
+
+    def test_existing_account_joins_a_second_organisation(self):
+        link = self.invite("viewer")
+        self.login("outsider")
+        self.client.post(link)
+        self.assertTrue(
+            Membership.objects.filter(user=self.outsider, organization=self.org).exists()
+        )
+
+    def test_owner_changes_roles_but_keeps_an_owner(self):
+        self.login("owner")
+        editor = Membership.objects.get(user=self.editor)
+        self.client.post(self.url("member_role", editor.pk), {"role": "viewer"})
+        self.assertEqual(Membership.objects.get(pk=editor.pk).role, Role.VIEWER)
+        own = Membership.objects.get(user=self.owner)
+        response = self.client.post(
+            self.url("member_role", own.pk), {"role": "viewer"}, follow=True
+        )
+        self.assertContains(response, "at least one owner")
+        response = self.client.post(
+            self.url("member_role", editor.pk), {"role": "king"}, follow=True
+        )
+        self.assertContains(response, "Pick one of the roles")
+
+    def test_owner_removes_a_member_and_revokes_a_link(self):
+        self.invite()
+        viewer = Membership.objects.get(user=self.viewer)
+        self.client.post(self.url("member_remove", viewer.pk))
+        self.assertFalse(Membership.objects.filter(pk=viewer.pk).exists())
+        invitation = Invitation.objects.get(organization=self.org)
+        self.client.post(self.url("invitation_revoke", invitation.pk))
+        self.assertEqual(Invitation.objects.get(pk=invitation.pk).state, "revoked")
+        self.assertTrue(
+            AuditEvent.objects.filter(object_type="core.membership", action="delete").exists()
+        )
+
+    def test_tokens_are_shown_once_and_revocable(self):
+        self.login("editor")
+        response = self.client.post("/profile/", {"name": "Finance import"})
+        key = response.context["new_key"]
+        self.assertTrue(key.startswith("cairn_"))
+        self.assertNotContains(self.client.get("/profile/"), key)
+        token = ApiToken.objects.get(user=self.editor)
+        self.client.post(f"/profile/tokens/{token.pk}/delete/")
+        self.assertFalse(ApiToken.objects.filter(pk=token.pk).exists())
+        empty = self.client.post("/profile/", {"name": ""})
+        self.assertIn("name", empty.context["form"].errors)
+
+    def test_activity_lists_changes_with_before_and_after(self):
+        self.login("editor")
+        self.client.post(
+            self.url("goals:goal_edit", self.goal.pk),
+            {"title": "Grow share fast", "target_date": "2030-01-01", "priority": 1},
+        )
+        response = self.client.get(self.url("activity"))
+        self.assertContains(response, "Grow market share")
+        self.assertContains(response, "Grow share fast")
+        self.assertContains(response, "Business goal")
+        filtered = self.client.get(self.url("activity") + "?type=core.membership")
+        self.assertNotContains(filtered, "Grow share fast")
+
+    def test_viewer_sees_why_they_cannot_change(self):
+        self.login("viewer")
+        response = self.client.get(self.url("goals:goal_create"))
+        self.assertContains(
+            response, "You can read this organisation but not change it.", status_code=403
+        )
+
+
+class ChecklistTests(CairnTestCase):
+    def test_checklist_ticks_itself(self):
+        from cairn.goals.checklist import getting_started
+
+        done = [s.done for s in getting_started(self.org)]
+        # goal yes; every goal has a mission; an interview; every pain linked; 3 members
+        self.assertEqual(done, [True, True, True, True, True])
+        fresh = Organization.objects.create(name="Fresh", slug="fresh")
+        self.assertEqual([s.done for s in getting_started(fresh)], [False] * 5)

@@ -1,0 +1,77 @@
+"""The project as a whole: production settings, the CLI, the demo organisation."""
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.test import TestCase
+
+from cairn.core import demo
+from cairn.core.models import AuditEvent, Membership, Organization
+from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
+
+
+def run_cairn(*args, **env):
+    """Run the installed ``cairn`` command in a fresh process with extra environment."""
+    exe = shutil.which("cairn", path=os.path.dirname(sys.executable)) or "cairn"
+    return subprocess.run(
+        [exe, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
+
+
+class ProductionSettingsTests(TestCase):
+    def test_check_deploy_is_clean_in_production_mode(self):
+        result = run_cairn(
+            "check", "--deploy", "--fail-level", "WARNING",
+            DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="cairn.example.org",
+        )  # fmt: skip
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+        self.assertIn("no issues", result.stdout)
+
+    def test_production_mode_refuses_the_development_secret(self):
+        env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+        result = subprocess.run(
+            [sys.executable, "-m", "cairn.cli", "check"], capture_output=True, text=True,
+            env={**env, "DEBUG": "0"}, timeout=120,
+        )  # fmt: skip
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("Set SECRET_KEY", result.stderr)
+
+    def test_cairn_command_lists_cairns_commands(self):
+        result = run_cairn("help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("demo", result.stdout)
+
+
+class DemoTests(TestCase):
+    def counts(self):
+        return [m.objects.count() for m in (Organization, Membership, BusinessGoal, ITMission,
+                                              Interview, PainPoint, AuditEvent)]  # fmt: skip
+
+    def test_demo_is_believable_and_idempotent(self):
+        call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        first = self.counts()
+        call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        self.assertEqual(self.counts(), first)
+        org = Organization.objects.get(slug="summit")
+        roles = set(
+            Interview.objects.filter(organization=org).values_list("stakeholder_role", flat=True)
+        )
+        self.assertEqual(roles, {"CFO", "CMO", "COO", "Head of Sales"})
+        titles = list(BusinessGoal.objects.filter(organization=org).values_list("title", flat=True))
+        self.assertTrue(any("market share" in t for t in titles))
+        self.assertTrue(any("customer service" in t for t in titles))
+        self.assertTrue(any("20%" in t for t in titles))
+        self.assertEqual(
+            set(Membership.objects.filter(organization=org).values_list("role", flat=True)),
+            {"owner", "editor", "viewer"},
+        )
+        # One goal is left without a mission so the flag shows in the demo.
+        self.assertEqual(
+            BusinessGoal.objects.filter(organization=org, missions__isnull=True).count(), 1
+        )
+        self.assertTrue(AuditEvent.objects.filter(organization=org, via="cli").exists())
+        self.assertTrue(demo.DEMO_USERS)
