@@ -25,8 +25,16 @@ class ApiTests(CairnTestCase):
         )
 
     def test_goal_lifecycle(self):
-        created = self.api("POST", "/goals", {"title": "Win the West", "target_date": "2030-06-30",
-                                              "priority": 1, "owner_role": "CEO"})  # fmt: skip
+        created = self.api(
+            "POST",
+            "/goals",
+            {
+                "title": "Win the West",
+                "target_date": "2030-06-30",
+                "priority": 1,
+                "owner_role": "CEO",
+            },
+        )
         self.assertEqual(created.status_code, 201, created.content)
         goal = created.json()
         self.assertEqual(goal["priority_label"], "High")
@@ -106,9 +114,13 @@ class ApiTests(CairnTestCase):
         for path in [f"/goals/{2**70}", f"/goals/{self.other_goal.pk}", "/goals/0"]:
             with self.subTest(path=path):
                 self.assertEqual(self.api("GET", path).status_code, 404)
-        self.assertEqual(self.client.get("/api/v1/orgs/acme/goals?offset=99999999999999999999",
-                                         HTTP_AUTHORIZATION=f"Bearer {self.editor_key}").status_code,
-                         422)  # fmt: skip
+        self.assertEqual(
+            self.client.get(
+                "/api/v1/orgs/acme/goals?offset=99999999999999999999",
+                HTTP_AUTHORIZATION=f"Bearer {self.editor_key}",
+            ).status_code,
+            422,
+        )
 
     def test_stale_version_is_a_conflict(self):
         BusinessGoal.objects.filter(pk=self.goal.pk).update(version=4)

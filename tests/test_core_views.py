@@ -15,9 +15,13 @@ class FirstRunTests(TestCase):
         self.assertRedirects(self.client.get("/o/anything/"), "/setup/")
         response = self.client.post(
             "/setup/",
-            {"username": "morgan", "password1": "a-long-passphrase", "password2": "a-long-passphrase",
-             "organization_name": "Summit Outfitters"},
-        )  # fmt: skip
+            {
+                "username": "morgan",
+                "password1": "a-long-passphrase",
+                "password2": "a-long-passphrase",
+                "organization_name": "Summit Outfitters",
+            },
+        )
         org = Organization.objects.get()
         self.assertRedirects(response, f"/o/{org.slug}/")
         self.assertEqual(org.slug, "summit-outfitters")
@@ -32,12 +36,13 @@ class FirstRunTests(TestCase):
 
     def test_setup_refuses_bad_input(self):
         response = self.client.post(
-            "/setup/", {"username": "", "password1": "short", "password2": "other",
-                        "organization_name": ""},
-        )  # fmt: skip
+            "/setup/",
+            {"username": "", "password1": "short", "password2": "other", "organization_name": ""},
+        )
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(set(response.context["form"].errors), {"username", "password2",
-                                                                "organization_name"})  # fmt: skip
+        self.assertEqual(
+            set(response.context["form"].errors), {"username", "password2", "organization_name"}
+        )
         self.assertFalse(User.objects.exists())
 
     def test_healthz(self):
@@ -71,9 +76,9 @@ class SignInTests(CairnTestCase):
     def test_start_another_organisation(self):
         self.login("viewer")
         response = self.client.post(
-            "/orgs/new/", {"name": "Harbour Dental", "fiscal_year_start": 4,
-                           "planning_horizon_years": 5},
-        )  # fmt: skip
+            "/orgs/new/",
+            {"name": "Harbour Dental", "fiscal_year_start": 4, "planning_horizon_years": 5},
+        )
         org = Organization.objects.get(name="Harbour Dental")
         self.assertRedirects(response, f"/o/{org.slug}/")
         self.assertEqual((org.fiscal_year_start, org.planning_horizon_years), (4, 5))
@@ -95,8 +100,9 @@ class SignInTests(CairnTestCase):
 class PeopleViewTests(CairnTestCase):
     def invite(self, role="editor"):
         self.login("owner")
-        response = self.client.post(self.url("invitation_create"), {"label": "Sam", "role": role},
-                                    follow=True)  # fmt: skip
+        response = self.client.post(
+            self.url("invitation_create"), {"label": "Sam", "role": role}, follow=True
+        )
         return re.search(r"/join/([\w-]+)/", response.content.decode()).group(0)
 
     def test_new_person_joins_with_the_link(self):

@@ -63,9 +63,13 @@ class DestinationPageTests(CairnTestCase):
                     pain = make_pain(
                         self.org, f"More {i}", goals=[self.goal], interview=self.interview
                     )
-                    AuditEvent.objects.create(organization=self.org, action="create",
-                                              object_type="goals.painpoint", object_id=pain.pk,
-                                              object_repr=str(pain))  # fmt: skip
+                    AuditEvent.objects.create(
+                        organization=self.org,
+                        action="create",
+                        object_type="goals.painpoint",
+                        object_id=pain.pk,
+                        object_repr=str(pain),
+                    )
                 self.assertQueryCount(expected, self.client.get, url)
 
 
@@ -161,9 +165,13 @@ class GoalFormTests(CairnTestCase):
         self.login("editor")
         response = self.client.post(
             self.url("goals:interview_create"),
-            {"stakeholder_name": "Grace", "stakeholder_role": "COO", "held_on": "2026-10-14",
-             "keeps_up_at_night": "Customers calling three times"},
-        )  # fmt: skip
+            {
+                "stakeholder_name": "Grace",
+                "stakeholder_role": "COO",
+                "held_on": "2026-10-14",
+                "keeps_up_at_night": "Customers calling three times",
+            },
+        )
         interview = Interview.objects.get(stakeholder_name="Grace")
         self.assertRedirects(response, self.url("goals:interview_detail", interview.pk))
         create = self.url("goals:painpoint_create") + f"?interview={interview.pk}"
@@ -172,9 +180,13 @@ class GoalFormTests(CairnTestCase):
         )
         self.client.post(
             create,
-            {"title": "Agents lack history", "severity": 5, "interview": interview.pk,
-             "goals": [self.goal.pk]},
-        )  # fmt: skip
+            {
+                "title": "Agents lack history",
+                "severity": 5,
+                "interview": interview.pk,
+                "goals": [self.goal.pk],
+            },
+        )
         pain = PainPoint.objects.get(title="Agents lack history")
         self.assertEqual(list(pain.goals.all()), [self.goal])
         detail = self.client.get(self.url("goals:interview_detail", interview.pk))
@@ -195,9 +207,10 @@ class HtmxTests(CairnTestCase):
         self.assertEqual(bad.status_code, 422)
         self.assertContains(bad, "This field is required.", status_code=422)
         ok = self.client.post(
-            url, {"statement": "IT answers in one contact", "goals": [goal.pk]},
+            url,
+            {"statement": "IT answers in one contact", "goals": [goal.pk]},
             HTTP_HX_REQUEST="true",
-        )  # fmt: skip
+        )
         self.assertEqual(ok["HX-Retarget"], f"#goal-{goal.pk}")
         self.assertContains(ok, "IT answers in one contact")
         self.assertNotContains(ok, "No IT mission yet")

@@ -25,18 +25,26 @@ def run_cairn(*args, **env):
 class ProductionSettingsTests(TestCase):
     def test_check_deploy_is_clean_in_production_mode(self):
         result = run_cairn(
-            "check", "--deploy", "--fail-level", "WARNING",
-            DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="cairn.example.org",
-        )  # fmt: skip
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            DEBUG="0",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="cairn.example.org",
+        )
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
         self.assertIn("no issues", result.stdout)
 
     def test_production_mode_refuses_the_development_secret(self):
         env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
         result = subprocess.run(
-            [sys.executable, "-m", "cairn.cli", "check"], capture_output=True, text=True,
-            env={**env, "DEBUG": "0"}, timeout=120,
-        )  # fmt: skip
+            [sys.executable, "-m", "cairn.cli", "check"],
+            capture_output=True,
+            text=True,
+            env={**env, "DEBUG": "0"},
+            timeout=120,
+        )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("Set SECRET_KEY", result.stderr)
 
@@ -48,8 +56,18 @@ class ProductionSettingsTests(TestCase):
 
 class DemoTests(TestCase):
     def counts(self):
-        return [m.objects.count() for m in (Organization, Membership, BusinessGoal, ITMission,
-                                              Interview, PainPoint, AuditEvent)]  # fmt: skip
+        return [
+            m.objects.count()
+            for m in (
+                Organization,
+                Membership,
+                BusinessGoal,
+                ITMission,
+                Interview,
+                PainPoint,
+                AuditEvent,
+            )
+        ]
 
     def test_demo_is_believable_and_idempotent(self):
         call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
