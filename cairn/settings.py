@@ -150,6 +150,7 @@ USE_TZ = True
 
 # --- Static files: vendored assets, served by the app itself (whitenoise), never a CDN.
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at every start otherwise
 STORAGES = {

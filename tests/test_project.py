@@ -17,8 +17,10 @@ from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 def run_cairn(*args, **env):
     """Run the installed ``cairn`` command in a fresh process with extra environment."""
     exe = shutil.which("cairn", path=os.path.dirname(sys.executable)) or "cairn"
+    # The browser tests' async switch must not leak into a "production" process.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+        [exe, *args], capture_output=True, text=True, timeout=120, env={**base, **env}
     )
 
 

@@ -57,15 +57,14 @@ def form_page(
                 form.add_error(None, str(e))
                 status = 409
             else:
-                noun = obj._meta.verbose_name
-                messages.success(request, f"{noun[0].upper()}{noun[1:]} saved: {obj}")
                 for warning in _warnings(obj):
                     messages.warning(request, warning)
-                if getattr(request, "htmx", False):
-                    if on_htmx_success:
-                        return on_htmx_success(obj)
-                    return _hx_redirect(success_url(obj))
-                return redirect(success_url(obj))
+                htmx = getattr(request, "htmx", False)
+                if htmx and on_htmx_success:
+                    return on_htmx_success(obj)  # the change shows in place: no message
+                noun = obj._meta.verbose_name
+                messages.success(request, f"{noun[0].upper()}{noun[1:]} saved: {obj}")
+                return _hx_redirect(success_url(obj)) if htmx else redirect(success_url(obj))
         else:
             status = 422 if getattr(request, "htmx", False) else 200
     ctx = {

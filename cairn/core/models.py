@@ -85,6 +85,7 @@ class Membership(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "member"
         ordering = ["organization__name", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")

@@ -21,6 +21,10 @@ class Step:
     detail: str = ""
 
 
+def plural(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def getting_started(org: Organization) -> list[Step]:
     """The checklist for an organisation, in the method's order (four queries)."""
     goals = BusinessGoal.objects.filter(organization=org).aggregate(
@@ -42,7 +46,7 @@ def getting_started(org: Organization) -> list[Step]:
             goals["total"] >= 1,
             reverse("goals:goal_create", args=[slug]),
             "Add a goal",
-            f"{goals['total']} goal(s)",
+            plural(goals["total"], "goal"),
         ),
         Step(
             "Write an IT mission for each goal",
@@ -50,7 +54,9 @@ def getting_started(org: Organization) -> list[Step]:
             goals["total"] >= 1 and goals["without_mission"] == 0,
             reverse("goals:mission_create", args=[slug]),
             "Write a mission",
-            f"{goals['without_mission']} goal(s) still without one" if goals["total"] else "",
+            f"{plural(goals['without_mission'], 'goal')} still without one"
+            if goals["total"]
+            else "",
         ),
         Step(
             "Interview your executives",
@@ -58,7 +64,7 @@ def getting_started(org: Organization) -> list[Step]:
             interviews >= 1,
             reverse("goals:interview_create", args=[slug]),
             "Record an interview",
-            f"{interviews} interview(s)",
+            plural(interviews, "interview"),
         ),
         Step(
             "Link their pain points to the goals",
@@ -74,6 +80,6 @@ def getting_started(org: Organization) -> list[Step]:
             people >= 2,
             reverse("members", args=[slug]),
             "Invite someone",
-            f"{people} member(s)",
+            plural(people, "person", "people") + " with access",
         ),
     ]
