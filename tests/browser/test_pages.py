@@ -1,0 +1,40 @@
+"""Every page of the demo organisation, as its users see it on a laptop and a phone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from cairn.core import demo
+from cairn.goals.models import Interview
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGES = [
+    ("org-home", "/o/summit/", "Getting started"),
+    ("destination-demo", "/o/summit/destination/", "Where the business is going"),
+    ("interviews", "/o/summit/interviews/", "Executive interviews"),
+    ("interview", "/o/summit/interviews/{interview}/", "Dana Okafor, CFO"),
+    ("pain-points", "/o/summit/pain-points/", "Pain points"),
+    ("members", "/o/summit/members/", "People with access to Summit Outfitters"),
+    ("activity-demo", "/o/summit/activity/", "Activity"),
+    ("settings", "/o/summit/settings/", "Organisation settings"),
+    ("profile", "/profile/", "demo-owner"),
+    ("organisations", "/", "Your organisations"),
+]
+
+
+def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
+    demo.load()
+    interview = Interview.objects.get(stakeholder_role="CFO")
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("demo-owner")
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for name, path, heading in PAGES:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(live_server.url + path.format(interview=interview.pk))
+        expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+        # Nothing may push the page wider than a phone's screen.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width}px wide on a 390px phone"
+        screenshot(name)
