@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ninja",
     "cairn.core",
     "cairn.goals",
+    "cairn.assessment",
     "cairn.api",
 ]
 

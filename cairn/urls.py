@@ -17,6 +17,7 @@ org_patterns = [
         "invitations/<int:invitation_id>/revoke/", core.invitation_revoke, name="invitation_revoke"
     ),
     path("", include("cairn.goals.urls")),
+    path("", include("cairn.assessment.urls")),
 ]
 
 urlpatterns = [

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from cairn.assessment.models import Application, Capability, Process, SwotItem, Team
 from cairn.core.models import AuditEvent, Membership, Organization, Role
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 
@@ -37,6 +38,35 @@ def make_pain(org, title="Quotes are slow", goals=(), interview=None) -> PainPoi
     pain = PainPoint.objects.create(organization=org, title=title, interview=interview)
     pain.goals.set(goals)
     return pain
+
+
+def make_terrain(org, prefix: str = "") -> dict:
+    """One row of each kind of the terrain, linked together and to the first goal."""
+    goal = BusinessGoal.objects.filter(organization=org).first()
+    swot = SwotItem.objects.create(
+        organization=org,
+        kind="weakness",
+        statement=f"{prefix}Quoting is manual",
+        it_question="How can we automate quoting?",
+    )
+    capability = Capability.objects.create(organization=org, name=f"{prefix}Quote to cash")
+    capability.goals.set([goal])
+    team = Team.objects.create(organization=org, name=f"{prefix}Sales ops", headcount=4)
+    process = Process.objects.create(
+        organization=org, name=f"{prefix}Quoting", team=team, automation="manual", pain=5
+    )
+    process.capabilities.set([capability])
+    application = Application.objects.create(
+        organization=org, name=f"{prefix}Spreadsheet pricing", health=2, fit=2, annual_cost=9000
+    )
+    application.capabilities.set([capability])
+    return {
+        "swot": swot,
+        "capability": capability,
+        "team": team,
+        "process": process,
+        "application": application,
+    }
 
 
 class CairnTestCase(TestCase):
@@ -70,6 +100,8 @@ class CairnTestCase(TestCase):
         cls.other_mission = make_mission(cls.other_org, [cls.other_goal], "Globex secret mission")
         cls.other_interview = make_interview(cls.other_org, "Globex CFO")
         cls.other_pain = make_pain(cls.other_org, "Globex secret pain", [cls.other_goal])
+        cls.terrain = make_terrain(cls.org)
+        cls.other_terrain = make_terrain(cls.other_org, "Globex secret ")
 
     def login(self, persona: str = "owner") -> User:
         user = self.users[persona]

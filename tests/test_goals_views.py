@@ -48,7 +48,8 @@ class DestinationPageTests(CairnTestCase):
         # Every page: session, user, membership+organisation, the organisation switcher;
         # then what the page itself needs.
         for name, args, expected in [
-            ("org_home", [], 4 + 4),  # goals, interviews, pain points, members (aggregates)
+            # goals, interviews, pain points, members, SWOT, capabilities, applications
+            ("org_home", [], 4 + 7),
             ("goals:interview_list", [], 4 + 1),  # interviews with pain counts
             ("goals:interview_detail", [self.interview.pk], 4 + 3),  # interview, pains, goals
             ("goals:painpoint_list", [], 4 + 2),  # pains with interviews, their goals

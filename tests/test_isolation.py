@@ -66,6 +66,9 @@ class MatrixBase(CairnTestCase):
             "invitation_id": (o.invitation if own else o.other_invitation).pk,
             "token_id": (o.token if own else o.other_token).pk,
             "key": "not-a-real-key",
+            "kind": "applications",
+            "fmt": "csv",
+            **{f"{k}_id": v.pk for k, v in (o.terrain if own else o.other_terrain).items()},
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:

@@ -14,6 +14,7 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from cairn.core import services
 from cairn.core.htmx import render_htmx
@@ -56,6 +57,9 @@ def form_page(
             except services.ConflictError as e:
                 form.add_error(None, str(e))
                 status = 409
+            except services.ServiceError as e:
+                form.add_error(None, str(e))
+                status = 422 if getattr(request, "htmx", False) else 200
             else:
                 for warning in _warnings(obj):
                     messages.warning(request, warning)
@@ -89,7 +93,11 @@ def delete_page(
 ) -> HttpResponse:
     """Confirm, then delete (audited). HTMX deletes answer with an empty body to swap out."""
     if request.method == "POST":
-        services.delete_object(obj, actor=request.user)
+        try:
+            services.delete_object(obj, actor=request.user)
+        except services.ServiceError as e:
+            messages.error(request, str(e))
+            return redirect(success_url)
         messages.success(request, f"Deleted: {obj}")
         if getattr(request, "htmx", False):
             return HttpResponse("")
@@ -104,3 +112,58 @@ def delete_page(
             "consequences": consequences,
         },
     )
+
+
+def model_views(
+    model: type[models.Model],
+    form_class: type[ModelForm],
+    *,
+    id_kwarg: str,
+    list_url: Callable[[HttpRequest], str],
+    consequences: str = "",
+) -> tuple[Callable, Callable, Callable]:
+    """The add, change and delete views of one model, for editors.
+
+    The list page stays the app's own view; these three are the same for
+    every kind of row, so they are made once here.
+    """
+    from cairn.core.access import get_object_for_member, org_view
+    from cairn.core.models import Role
+
+    noun = str(model._meta.verbose_name)
+
+    @org_view(Role.EDITOR)
+    @require_http_methods(["GET", "POST"])
+    def create(request):
+        return form_page(
+            request,
+            form_class,
+            title=f"Add {_article(noun)} {noun}",
+            cancel_url=list_url(request),
+            success_url=lambda obj: list_url(request),
+        )
+
+    @org_view(Role.EDITOR)
+    @require_http_methods(["GET", "POST"])
+    def edit(request, **kwargs):
+        obj = get_object_for_member(request, model, kwargs[id_kwarg])
+        return form_page(
+            request,
+            form_class,
+            instance=obj,
+            title=f"Change the {noun} “{obj}”",
+            cancel_url=list_url(request),
+            success_url=lambda o: list_url(request),
+        )
+
+    @org_view(Role.EDITOR)
+    @require_http_methods(["GET", "POST"])
+    def delete(request, **kwargs):
+        obj = get_object_for_member(request, model, kwargs[id_kwarg])
+        return delete_page(request, obj, success_url=list_url(request), consequences=consequences)
+
+    return create, edit, delete
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

@@ -71,6 +71,7 @@ def _org(name: str, slug: str, owner, **settings) -> Organization:
 @transaction.atomic
 def load() -> Organization:
     """Create (or complete) the demo organisations and their users; returns Summit Outfitters."""
+    from cairn.assessment import demo as terrain_demo
     from cairn.goals import demo as goals_demo
 
     users = {}
@@ -83,6 +84,7 @@ def load() -> Organization:
             user=users[username], organization=org, defaults={"role": role, "job_title": title}
         )
     goals_demo.load(org, owner)
+    terrain_demo.load(org, owner)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)

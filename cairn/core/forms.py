@@ -100,6 +100,24 @@ class OrgModelForm(forms.ModelForm):
             if queryset is not None and hasattr(queryset.model, "organization"):
                 field.queryset = queryset.filter(organization=organization)
 
+    def clean(self):
+        cleaned = super().clean()
+        self._check_unique_name(cleaned.get("name"))
+        return cleaned
+
+    def _check_unique_name(self, name) -> None:
+        """Names unique within an organisation are checked here, with a message on the field."""
+        model = self._meta.model
+        unique = any(
+            isinstance(c, models.UniqueConstraint) and set(c.fields) == {"organization", "name"}
+            for c in model._meta.constraints
+        )
+        if not unique or not name:
+            return
+        others = model.objects.filter(organization=self.organization, name=name)
+        if others.exclude(pk=self.instance.pk).exists():
+            self.add_error("name", f"There is already a {model._meta.verbose_name} named “{name}”.")
+
 
 class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):

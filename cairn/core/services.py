@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.forms import ModelForm
 from django.utils import timezone
 from django.utils.text import slugify
@@ -40,18 +40,49 @@ class ConflictError(ServiceError):
     """Someone else saved the same thing first."""
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The audited values of a row: its own fields, and the ids of its many-to-many links."""
+def snapshot(obj: models.Model, m2m: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """The audited values of a row: its own fields, and the ids of its many-to-many links.
+
+    Bulk writers pass ``m2m`` (link ids by field name) so that no query is made per row.
+    """
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if field.name in UNAUDITED_FIELDS or field.primary_key:
             continue
         data[field.name] = field.value_from_object(obj)
-    if obj.pk:
-        for field in obj._meta.many_to_many:
+    for field in obj._meta.many_to_many:
+        if m2m is not None:
+            data[field.name] = sorted(m2m.get(field.name, []))
+        elif obj.pk:
             # Uses the prefetch cache when the caller filled it.
             data[field.name] = sorted(o.pk for o in getattr(obj, field.name).all())
     return data
+
+
+def audit_event(
+    organization: Organization,
+    *,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    obj: models.Model,
+    before: dict | None,
+    after: dict | None,
+    via: AuditVia = AuditVia.WEB,
+    object_id: int | None = None,
+) -> AuditEvent:
+    """An unsaved audit event (bulk writers save many with ``bulk_create``)."""
+    return AuditEvent(
+        organization=organization,
+        actor=actor if actor and actor.pk else None,
+        actor_name=actor.get_username() if actor and actor.pk else "system",
+        action=action,
+        via=via,
+        object_type=obj._meta.label_lower,
+        object_id=object_id if object_id is not None else obj.pk,
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )
 
 
 def record(
@@ -66,18 +97,18 @@ def record(
     object_id: int | None = None,
 ) -> AuditEvent:
     """Write one audit event."""
-    return AuditEvent.objects.create(
-        organization=organization,
-        actor=actor if actor and actor.pk else None,
-        actor_name=actor.get_username() if actor and actor.pk else "system",
+    event = audit_event(
+        organization,
+        actor=actor,
         action=action,
-        via=via,
-        object_type=obj._meta.label_lower,
-        object_id=object_id if object_id is not None else obj.pk,
-        object_repr=str(obj)[:200],
+        obj=obj,
         before=before,
         after=after,
+        via=via,
+        object_id=object_id,
     )
+    event.save()
+    return event
 
 
 @transaction.atomic
@@ -104,7 +135,13 @@ def save_form(form: ModelForm, *, actor: AbstractBaseUser, via: AuditVia = Audit
         instance.organization = form.organization
         instance.created_by = actor
         before, action = None, AuditAction.CREATE
-    obj = form.save()
+    try:
+        with transaction.atomic():
+            obj = form.save()
+    except IntegrityError as e:  # a duplicate saved by someone else a moment ago
+        raise ServiceError(
+            f"This {model._meta.verbose_name} clashes with one saved a moment ago: {e}"
+        ) from e
     record(
         obj.organization,
         actor=actor,
@@ -121,7 +158,15 @@ def save_form(form: ModelForm, *, actor: AbstractBaseUser, via: AuditVia = Audit
 def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia = AuditVia.WEB):
     """Delete an organisation-scoped row, keeping its last values in the audit trail."""
     before, pk = snapshot(obj), obj.pk
-    obj.delete()
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except models.ProtectedError as e:
+        blockers = ", ".join(sorted({str(o) for o in e.protected_objects})[:5])
+        raise ServiceError(
+            f"“{obj}” cannot be deleted while these depend on it: {blockers}. "
+            "Move or delete them first."
+        ) from e
     record(
         obj.organization,
         actor=actor,
@@ -332,3 +377,93 @@ def user_for_token(key: str):
     if token.last_used is None or (now - token.last_used).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
     return token.user
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def bulk_upsert(
+    org: Organization,
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    *,
+    actor: AbstractBaseUser | None,
+    via: AuditVia = AuditVia.WEB,
+) -> tuple[int, int]:
+    """Create or update rows matched on ``name`` in bulk, with their links, audited.
+
+    Each row maps field names to values; a many-to-many field maps to a list of
+    ids. Returns (created, updated). The query count depends on the number of
+    rows only through batches of 500, never per row.
+    """
+    m2m_fields = list(model._meta.many_to_many)
+    m2m_names = {f.name for f in m2m_fields}
+    existing = {o.name: o for o in model.objects.filter(organization=org)}
+    links: dict[str, dict[int, list[int]]] = {}
+    for f in m2m_fields:
+        through = f.remote_field.through
+        source, target = f.m2m_field_name() + "_id", f.m2m_reverse_field_name() + "_id"
+        current: dict[int, list[int]] = {}
+        pairs = through.objects.filter(**{f"{f.m2m_field_name()}__organization": org})
+        for a, b in pairs.values_list(source, target):
+            current.setdefault(a, []).append(b)
+        links[f.name] = current
+
+    now = timezone.now()
+    creates, updates, events, row_links = [], [], [], []
+    plain_fields: set[str] = set()
+    for row in rows:
+        values = {k: v for k, v in row.items() if k not in m2m_names}
+        plain_fields.update(values)
+        obj = existing.get(row["name"])
+        if obj is None:
+            obj = model(
+                organization=org, created_by=actor if actor and actor.pk else None, **values
+            )
+            creates.append(obj)
+            before = None
+        else:
+            before = snapshot(obj, {n: links[n].get(obj.pk, []) for n in m2m_names})
+            for k, v in values.items():
+                setattr(obj, k, v)
+            obj.version += 1
+            obj.updated = now
+            updates.append(obj)
+        row_links.append((obj, {n: row[n] for n in m2m_names if n in row}, before))
+    model.objects.bulk_create(creates, batch_size=500)
+    if updates:
+        model.objects.bulk_update(
+            updates, sorted(plain_fields | {"version", "updated"}), batch_size=500
+        )
+    for f in m2m_fields:
+        through = f.remote_field.through
+        source, target = f.m2m_field_name() + "_id", f.m2m_reverse_field_name() + "_id"
+        touched = [obj.pk for obj, given, _ in row_links if f.name in given]
+        for chunk in _chunks([pk for pk in touched if pk in links[f.name]]):
+            through.objects.filter(**{f"{source}__in": chunk}).delete()
+        through.objects.bulk_create(
+            [
+                through(**{source: obj.pk, target: target_id})
+                for obj, given, _ in row_links
+                for target_id in given.get(f.name, [])
+            ],
+            batch_size=1000,
+        )
+    for obj, given, before in row_links:
+        after_links = {n: given.get(n, links[n].get(obj.pk, [])) for n in m2m_names}
+        events.append(
+            audit_event(
+                org,
+                actor=actor,
+                via=via,
+                obj=obj,
+                before=before,
+                action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+                after=snapshot(obj, after_links),
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    return len(creates), len(updates)

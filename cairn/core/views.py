@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cairn.core import services
 from cairn.core.access import get_object_for_member, org_view
+from cairn.core.checklist import getting_started
 from cairn.core.forms import (
     ApiTokenForm,
     InvitationForm,
@@ -24,7 +25,6 @@ from cairn.core.forms import (
     SignUpForm,
 )
 from cairn.core.models import AuditEvent, Invitation, Membership, Organization, Role
-from cairn.goals.checklist import getting_started
 
 
 @require_GET

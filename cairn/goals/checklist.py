@@ -1,32 +1,17 @@
-"""The getting-started checklist: the method's steps, ticked from the organisation's data."""
+"""Step 1 of the getting-started checklist, ticked from the organisation's data."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from cairn.core.checklist import Step, plural
 from cairn.core.models import Membership, Organization
 from cairn.goals.models import BusinessGoal, Interview, PainPoint
 
 
-@dataclass(frozen=True)
-class Step:
-    title: str
-    why: str
-    done: bool
-    url: str
-    action: str
-    detail: str = ""
-
-
-def plural(n: int, one: str, many: str = "") -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-def getting_started(org: Organization) -> list[Step]:
-    """The checklist for an organisation, in the method's order (four queries)."""
+def steps(org: Organization) -> list[Step]:
+    """The destination's steps of the checklist (four queries)."""
     goals = BusinessGoal.objects.filter(organization=org).aggregate(
         total=Count("id", distinct=True),
         with_mission=Count("id", filter=Q(missions__isnull=False), distinct=True),

@@ -1,0 +1,31 @@
+"""The getting-started checklist on an organisation's home page.
+
+Each app contributes the steps of its part of the method (``<app>/checklist.py``);
+this module lists them in the method's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    why: str
+    done: bool
+    url: str
+    action: str
+    detail: str = ""
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def getting_started(org) -> list[Step]:
+    """Every step, in the method's order; each ticks itself from the organisation's data."""
+    from cairn.assessment import checklist as terrain
+    from cairn.goals import checklist as destination
+
+    return destination.steps(org) + terrain.steps(org)

@@ -1,0 +1,211 @@
+"""Reading and writing tables (CSV and Excel) for imports and exports.
+
+An import is all-or-nothing: ``read_rows`` parses every row against the
+columns and collects every problem as (row, column, problem); the caller
+writes only when the list is empty. Rows are read as a stream, never the whole
+file at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+MAX_ERRORS = 500  # past this, the report says "and more" rather than growing without end
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import: its header, whether it must be filled, and how to read it."""
+
+    name: str
+    required: bool = False
+    kind: str = "text"  # text | int | decimal | choice | list
+    max_length: int = 0
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    example: str = ""
+
+    def parse(self, raw: Any) -> Any:
+        """The value of one cell, or ValueError with a message a person can act on."""
+        text = "" if raw is None else str(raw).strip()
+        if not text:
+            if self.required:
+                raise ValueError("is required")
+            return [] if self.kind == "list" else None
+        if self.kind == "text":
+            if self.max_length and len(text) > self.max_length:
+                raise ValueError(f"is longer than {self.max_length} characters")
+            return text
+        if self.kind == "list":
+            return [part.strip() for part in text.split(";") if part.strip()]
+        if self.kind == "choice":
+            value = text.lower().replace(" ", "_")
+            if value not in self.choices:
+                raise ValueError(f"“{text[:40]}” is not one of: {', '.join(self.choices)}")
+            return value
+        try:
+            number = Decimal(text.replace(",", "")) if self.kind == "decimal" else Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"“{text[:40]}” is not a number") from None
+        if not number.is_finite():
+            raise ValueError(f"“{text[:40]}” is not a number")
+        if self.kind == "int":
+            if number != number.to_integral_value():
+                raise ValueError(f"“{text[:40]}” is not a whole number")
+            number = int(number)
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            raise ValueError(f"must be between {self.minimum} and {self.maximum}")
+        return number
+
+
+@dataclass
+class RowError:
+    row: int  # 1 is the header row, as a spreadsheet numbers it; 0 is the file as a whole
+    column: str
+    problem: str
+
+
+@dataclass
+class Report:
+    """What an import found: the rows it read and every problem, in file order."""
+
+    rows: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    truncated: bool = False
+
+    def add(self, row: int, column: str, problem: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, column, problem))
+        else:
+            self.truncated = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (not UTF-8, not a spreadsheet, empty)."""
+
+
+def iter_cells(file: IO[bytes], filename: str) -> Iterator[list[Any]]:
+    """The rows of a CSV or .xlsx file as lists of cell values, header first."""
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if suffix == "xlsx":
+        yield from _xlsx_rows(file)
+    elif suffix == "csv":
+        text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+        try:
+            yield from csv.reader(text)
+        except UnicodeDecodeError:
+            raise FileProblem(
+                "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”, or upload the .xlsx."
+            ) from None
+        except csv.Error as e:
+            raise FileProblem(f"The CSV file is malformed: {e}.") from None
+        finally:
+            text.detach()
+    else:
+        raise FileProblem("Upload a .csv or .xlsx file.")
+
+
+def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError):
+        raise FileProblem("The file is not a valid Excel .xlsx workbook.") from None
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        book.close()
+
+
+def read_rows(
+    file: IO[bytes],
+    filename: str,
+    columns: list[Column],
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Parse every row of a file against ``columns``; collect every problem (nothing is written)."""
+    report = Report()
+    try:
+        cells = iter_cells(file, filename)
+        header = next(cells, None)
+        if header is None or not any(str(h or "").strip() for h in header):
+            raise FileProblem("The file is empty: it needs a header row and at least one row.")
+        names = [str(h or "").strip().lower() for h in header]
+        expected = {c.name for c in columns}
+        missing = [c.name for c in columns if c.required and c.name not in names]
+        unknown = [n for n in names if n and n not in expected]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing column(s): {', '.join(missing)}")
+            if unknown:
+                parts.append(f"unknown column(s): {', '.join(unknown)}")
+            raise FileProblem(
+                f"Wrong columns ({'; '.join(parts)}). Expected: "
+                f"{', '.join(c.name for c in columns)}. Download the template to start from."
+            )
+        by_name = {c.name: c for c in columns}
+        for number, cells_of_row in enumerate(cells, start=2):
+            if not any(str(v or "").strip() for v in cells_of_row):
+                continue  # blank lines are not rows
+            row: dict[str, Any] = {"_row": number}
+            for index, name in enumerate(names):
+                if not name:
+                    continue
+                value = cells_of_row[index] if index < len(cells_of_row) else None
+                try:
+                    row[name] = by_name[name].parse(value)
+                except ValueError as e:
+                    report.add(number, name, f"{name} {e}")
+            for name in expected - set(names):
+                row[name] = by_name[name].parse(None)
+            report.rows.append(row)
+            if progress and number % 1000 == 0:
+                progress(number - 1)
+    except FileProblem as e:
+        report.add(0, "", str(e))
+        return report
+    if not report.rows and report.ok:
+        report.add(0, "", "The file has a header row but no rows to import.")
+    return report
+
+
+def write_table(columns: list[str], rows: list[list[Any]], fmt: str) -> bytes:
+    """A CSV (UTF-8 with a byte-order mark, which Excel needs) or .xlsx file."""
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Cairn")
+        sheet.append(columns)
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode()
