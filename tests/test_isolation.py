@@ -175,6 +175,11 @@ PAYLOADS = {
     "missions": {"statement": "A mission", "goal_ids": []},
     "interviews": {"stakeholder_name": "Sam", "stakeholder_role": "COO", "held_on": "2026-01-05"},
     "pain-points": {"title": "A pain"},
+    "swot": {"kind": "threat", "statement": "A threat"},
+    "capabilities": {"name": "{method} capability"},
+    "teams": {"name": "{method} team", "headcount": "2.5"},
+    "processes": {"name": "{method} process", "automation": "partly"},
+    "applications": {"name": "{method} app", "health": 2, "fit": 4},
 }
 
 
@@ -187,7 +192,10 @@ class ApiIsolationTests(MatrixBase):
 
     def call(self, persona, method, path, *, own=True, org="acme"):
         collection = path.split("/")[5] if path.count("/") >= 5 else ""
-        payload = dict(PAYLOADS.get(collection, {}))
+        payload = {
+            k: v.replace("{method}", method) if isinstance(v, str) else v
+            for k, v in PAYLOADS.get(collection, {}).items()
+        }
         if collection == "missions":
             payload["goal_ids"] = [self.goal.pk]
         item = self.objects(own)
@@ -196,6 +204,11 @@ class ApiIsolationTests(MatrixBase):
             "missions": item["mission_id"],
             "interviews": item["interview_id"],
             "pain-points": item["painpoint_id"],
+            "swot": item["swot_id"],
+            "capabilities": item["capability_id"],
+            "teams": item["team_id"],
+            "processes": item["process_id"],
+            "applications": item["application_id"],
         }
         url = path.replace("{org}", org)
         if "{item_id}" in url:
@@ -209,7 +222,7 @@ class ApiIsolationTests(MatrixBase):
 
     def test_api_is_covered(self):
         operations = list(self.operations())
-        self.assertGreaterEqual(len(operations), 21)
+        self.assertGreaterEqual(len(operations), 52)
 
     def test_api_anonymous_gets_401(self):
         for path, method in self.operations():

@@ -5,6 +5,7 @@ from ninja import NinjaAPI, Router, Schema
 
 from cairn.api.auth import AUTH
 from cairn.api.common import FieldError
+from cairn.assessment.api import router as terrain_router
 from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
 from cairn.goals.api import router as goals_router
@@ -62,3 +63,4 @@ def list_orgs(request):
 
 api.add_router("", orgs)
 api.add_router("", goals_router)
+api.add_router("", terrain_router)

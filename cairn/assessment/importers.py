@@ -395,8 +395,9 @@ def import_file(
     actor,
     via: AuditVia = AuditVia.WEB,
     progress: Callable[[int], None] | None = None,
-) -> tuple[int, int]:
-    """Import a whole file or nothing; returns (created, updated) or raises ImportRefused."""
+) -> tuple[int, int, int]:
+    """Import a whole file or nothing; returns (added, updated, unchanged) or raises
+    ImportRefused."""
     report = read_rows(file, filename, kind.columns, progress)
     check_duplicates(report)
     if report.ok:
@@ -413,4 +414,4 @@ def import_file(
                     row["parent_id"] = known.get(parent) if parent else None
             c, u = services.bulk_upsert(org, kind.model, batch, actor=actor, via=via)
             created, updated = created + c, updated + u
-    return created, updated
+    return created, updated, len(report.rows) - created - updated

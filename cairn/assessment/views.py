@@ -44,6 +44,12 @@ def _url(request, name: str, *args) -> str:
 # --- SWOT
 
 
+SWOT_TITLES = {
+    SwotKind.STRENGTH: "Strengths",
+    SwotKind.WEAKNESS: "Weaknesses",
+    SwotKind.OPPORTUNITY: "Opportunities",
+    SwotKind.THREAT: "Threats",
+}
 SWOT_HELP = {
     SwotKind.STRENGTH: "What the business does better than others.",
     SwotKind.WEAKNESS: "What holds the business back today.",
@@ -63,7 +69,13 @@ def _quadrants(request, goal_id: int | None = None):
     for item in items:
         by_kind[SwotKind(item.kind)].append(item)
     return [
-        {"kind": kind, "help": SWOT_HELP[kind], "items": by_kind[kind], "filtered": bool(goal_id)}
+        {
+            "kind": kind,
+            "title": SWOT_TITLES[kind],
+            "help": SWOT_HELP[kind],
+            "items": by_kind[kind],
+            "filtered": bool(goal_id),
+        }
         for kind in SwotKind
     ]
 
@@ -300,7 +312,7 @@ def import_page(request):
             messages.error(request, "Choose a file to import.")
         else:
             try:
-                created, updated = importers.import_file(
+                created, updated, unchanged = importers.import_file(
                     request.org,
                     importers.KINDS[kind_slug],
                     upload.file,
@@ -314,6 +326,7 @@ def import_page(request):
                     "kind": importers.KINDS[kind_slug].label,
                     "created": created,
                     "updated": updated,
+                    "unchanged": unchanged,
                 }
     return render(
         request,

@@ -182,6 +182,16 @@ def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia =
 # --- Organisations and people
 
 
+def org_by_slug(slug: str) -> Organization:
+    """The organisation a command names, or a command error that says so."""
+    from django.core.management.base import CommandError
+
+    try:
+        return Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist:
+        raise CommandError(f"No organisation with the slug {slug!r}.") from None
+
+
 def unique_slug(name: str) -> str:
     """A URL slug for a new organisation, made unique with a number when needed."""
     base = slugify(name)[:50] or "org"
@@ -397,7 +407,8 @@ def bulk_upsert(
 
     Each row maps field names to values; a many-to-many field maps to a list of
     ids. Returns (created, updated). The query count depends on the number of
-    rows only through batches of 500, never per row.
+    rows only through batches of 500, never per row. Rows whose values are already stored
+    are left alone (not counted, not audited).
     """
     m2m_fields = list(model._meta.many_to_many)
     m2m_names = {f.name for f in m2m_fields}
@@ -419,20 +430,24 @@ def bulk_upsert(
         values = {k: v for k, v in row.items() if k not in m2m_names}
         plain_fields.update(values)
         obj = existing.get(row["name"])
+        given = {n: sorted(row[n]) for n in m2m_names if n in row}
         if obj is None:
             obj = model(
                 organization=org, created_by=actor if actor and actor.pk else None, **values
             )
             creates.append(obj)
-            before = None
-        else:
-            before = snapshot(obj, {n: links[n].get(obj.pk, []) for n in m2m_names})
-            for k, v in values.items():
-                setattr(obj, k, v)
-            obj.version += 1
-            obj.updated = now
-            updates.append(obj)
-        row_links.append((obj, {n: row[n] for n in m2m_names if n in row}, before))
+            row_links.append((obj, given, None))
+            continue
+        current_links = {n: sorted(links[n].get(obj.pk, [])) for n in m2m_names}
+        before = snapshot(obj, current_links)
+        for k, v in values.items():
+            setattr(obj, k, v)
+        if snapshot(obj, {**current_links, **given}) == before:
+            continue  # the same values as stored: no write, no audit noise
+        obj.version += 1
+        obj.updated = now
+        updates.append(obj)
+        row_links.append((obj, given, before))
     model.objects.bulk_create(creates, batch_size=500)
     if updates:
         model.objects.bulk_update(
@@ -441,8 +456,8 @@ def bulk_upsert(
     for f in m2m_fields:
         through = f.remote_field.through
         source, target = f.m2m_field_name() + "_id", f.m2m_reverse_field_name() + "_id"
-        touched = [obj.pk for obj, given, _ in row_links if f.name in given]
-        for chunk in _chunks([pk for pk in touched if pk in links[f.name]]):
+        touched = [obj.pk for obj, given, before in row_links if f.name in given and before]
+        for chunk in _chunks(touched):
             through.objects.filter(**{f"{source}__in": chunk}).delete()
         through.objects.bulk_create(
             [
