@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint install install-dev assets clean
+.PHONY: run test lint bench install install-dev assets clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Cairn needs Python 3.11"'
@@ -39,6 +39,10 @@ test: lint
 	$(BIN)/cairn check --fail-level WARNING
 	$(BIN)/cairn makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Speed checks (not tests): figures in benchmarks/results.json and a table.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run.py
 
 # Re-fetch the vendored front-end assets from npm (only to change a pinned version).
 assets:

@@ -1,0 +1,107 @@
+"""Cairn's speed checks: `make bench` runs them and writes benchmarks/results.json and a table.
+
+Each benchmark builds its data in a throwaway SQLite database (or the one DATABASE_URL
+names), times the real code path, and reports rows per second. Nothing here is a test:
+targets are printed beside the figures for a person to judge.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def setup_django() -> None:
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["SQLITE_PATH"] = os.path.join(tempfile.mkdtemp(), "bench.sqlite3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cairn.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def bench_import_applications(n: int = 20_000) -> dict:
+    """Import n applications (each linked to two capabilities) from CSV, then re-import."""
+    from django.contrib.auth.models import User
+
+    from cairn.assessment import importers
+    from cairn.assessment.models import Application, Capability
+    from cairn.core import services
+    from cairn.core.tabular import write_table
+
+    user = User.objects.create_user(f"bench{time.time_ns()}")
+    org = services.create_organization("Bench", owner=user)
+    for i in range(20):
+        Capability.objects.create(organization=org, name=f"Capability {i}")
+    kind = importers.KINDS["applications"]
+    rows = [
+        [
+            f"App {i:06}",
+            f"Vendor {i % 300}",
+            "IT",
+            1000 + i,
+            i % 500,
+            "active",
+            1 + i % 5,
+            1 + (i // 5) % 5,
+            f"Capability {i % 20}; Capability {(i + 7) % 20}",
+            "",
+            "",
+            "",
+        ]
+        for i in range(n)
+    ]
+    content = write_table(kind.headers, rows, "csv")
+    results = {}
+    for label in ("first import", "re-import, unchanged"):
+        start = time.perf_counter()
+        created, updated, unchanged = importers.import_file(
+            org, kind, io.BytesIO(content), "apps.csv", actor=user
+        )
+        seconds = time.perf_counter() - start
+        results[label] = {
+            "rows": n,
+            "seconds": round(seconds, 2),
+            "rows_per_second": round(n / seconds),
+            "added": created,
+            "updated": updated,
+            "unchanged": unchanged,
+        }
+    assert Application.objects.filter(organization=org).count() == n
+    return {
+        "name": f"import {n:,} applications from CSV",
+        "target": "a few seconds",
+        "results": results,
+    }
+
+
+def main() -> None:
+    setup_django()
+    from django.db import connection
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    report = {"database": connection.vendor, "benchmarks": [bench_import_applications(n)]}
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"database: {report['database']}")
+    print(f"{'benchmark':<45} {'case':<22} {'rows':>8} {'seconds':>8} {'rows/s':>9}")
+    for b in report["benchmarks"]:
+        for case, r in b["results"].items():
+            print(
+                f"{b['name']:<45} {case:<22} {r['rows']:>8,} {r['seconds']:>8} "
+                f"{r['rows_per_second']:>9,}"
+            )
+        print(f"  target: {b['target']}")
+
+
+if __name__ == "__main__":
+    main()
