@@ -17,6 +17,12 @@ PAGES = [
     ("members", "/o/summit/members/", "People with access to Summit Outfitters"),
     ("activity-demo", "/o/summit/activity/", "Activity"),
     ("settings", "/o/summit/settings/", "Organisation settings"),
+    ("gaps-demo", "/o/summit/terrain/gaps/", "Where technology holds the business back"),
+    ("swot-demo", "/o/summit/terrain/swot/", "SWOT through a business lens"),
+    ("capabilities", "/o/summit/terrain/capabilities/", "Business capabilities"),
+    ("applications", "/o/summit/terrain/applications/", "Applications"),
+    ("processes", "/o/summit/terrain/processes/", "Processes"),
+    ("teams", "/o/summit/terrain/teams/", "Teams"),
     ("profile", "/profile/", "demo-owner"),
     ("organisations", "/", "Your organisations"),
 ]
