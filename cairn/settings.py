@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cairn.core",
     "cairn.goals",
     "cairn.assessment",
+    "cairn.portfolio",
     "cairn.api",
 ]
 
