@@ -18,6 +18,7 @@ org_patterns = [
     ),
     path("", include("cairn.goals.urls")),
     path("", include("cairn.assessment.urls")),
+    path("", include("cairn.portfolio.urls")),
 ]
 
 urlpatterns = [

@@ -141,7 +141,7 @@ class SetupForm(SignUpForm):
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ("name", "fiscal_year_start", "planning_horizon_years")
+        fields = ("name", "fiscal_year_start", "planning_horizon_years", "change_target_percent")
         widgets = {
             "fiscal_year_start": forms.Select(
                 choices=[(m, calendar.month_name[m]) for m in range(1, 13)]

@@ -60,6 +60,12 @@ class Organization(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
+    change_target_percent = models.PositiveSmallIntegerField(
+        "target share of change (%)",
+        default=30,
+        validators=[MaxValueValidator(100)],
+        help_text="Share of IT spending meant to change the business rather than run it.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()

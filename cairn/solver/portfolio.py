@@ -199,7 +199,7 @@ def _scale(numbers: Iterable[Decimal]) -> int:
     """The power of ten that makes every number an integer."""
     digits = 0
     for n in numbers:
-        exponent = n.normalize().as_tuple().exponent
+        exponent = Decimal(str(n)).normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < 0:
             digits = max(digits, -exponent)
     return 10**digits

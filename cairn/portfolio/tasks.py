@@ -1,0 +1,11 @@
+"""Background work of the path, run by the worker (`cairn db_worker`)."""
+
+from django_tasks import task
+
+from cairn.portfolio import services
+
+
+@task()
+def solve_scenario(scenario_id: int, actor_id: int | None, via: str) -> None:
+    """Solve a scenario with its full time limit and store the result."""
+    services.run_in_background(scenario_id, actor_id, via)

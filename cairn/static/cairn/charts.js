@@ -1,0 +1,117 @@
+// Cairn's charts, drawn with the vendored Chart.js from JSON the page provides.
+(function () {
+  "use strict";
+  const BLUE = "rgba(32, 107, 196, 0.65)", ORANGE = "rgba(247, 103, 7, 0.65)";
+  const FEAS = { hard: 0, medium: 1, easy: 2 }, IMPACT = { low: 0, medium: 1, high: 2 };
+  const money = (n) => Math.round(n).toLocaleString();
+
+  // Shade the method's three regions behind the points, with their names.
+  const quadrants = {
+    id: "cairnQuadrants",
+    beforeDatasetsDraw(chart) {
+      const { ctx, scales: { x, y } } = chart;
+      const box = (x0, x1, y0, y1, fill, label) => {
+        const left = x.getPixelForValue(x0), right = x.getPixelForValue(x1);
+        const top = y.getPixelForValue(y1), bottom = y.getPixelForValue(y0);
+        ctx.save();
+        ctx.fillStyle = fill;
+        ctx.fillRect(left, top, right - left, bottom - top);
+        ctx.fillStyle = "rgba(0,0,0,0.45)";
+        ctx.font = "600 12px system-ui, sans-serif";
+        ctx.fillText(label, left + 8, top + 16);
+        ctx.restore();
+      };
+      box(0.5, 2.5, 1.5, 2.5, "rgba(47, 179, 68, 0.10)", "Quick wins");
+      box(-0.5, 0.5, 1.5, 2.5, "rgba(32, 107, 196, 0.10)", "Strategic bets");
+      box(-0.5, 2.5, -0.5, 1.5, "rgba(0, 0, 0, 0.03)", "Back burner");
+      ctx.save();  // thin lines between the nine cells
+      ctx.strokeStyle = "rgba(0, 0, 0, 0.12)";
+      [0.5, 1.5].forEach((v) => {
+        ctx.beginPath();
+        ctx.moveTo(x.getPixelForValue(v), y.top);
+        ctx.lineTo(x.getPixelForValue(v), y.bottom);
+        ctx.moveTo(x.left, y.getPixelForValue(v));
+        ctx.lineTo(x.right, y.getPixelForValue(v));
+        ctx.stroke();
+      });
+      ctx.restore();
+    },
+  };
+
+  // One tick in the middle of each of the three columns (and rows).
+  const centres = (axis) => { axis.ticks = [0, 1, 2].map((value) => ({ value })); };
+
+  window.cairnMatrix = function (canvas, points) {
+    const maxCost = Math.max(1, ...points.map((p) => p.cost));
+    const cells = {};
+    points.forEach((p) => { (cells[p.impact + p.feasibility] ||= []).push(p); });
+    // Spread points that share a cell on a small spiral so every one stays visible.
+    const place = (p) => {
+      const cell = cells[p.impact + p.feasibility], k = cell.indexOf(p), n = cell.length;
+      const r = n > 1 ? 0.36 * Math.sqrt((k + 0.5) / n) : 0, a = k * 2.39996;
+      return { x: FEAS[p.feasibility] + r * Math.cos(a), y: IMPACT[p.impact] + r * Math.sin(a) * 0.9 };
+    };
+    const dataset = (kind, label, colour) => ({
+      label, backgroundColor: colour, borderColor: colour.replace("0.65", "1"),
+      data: points.filter((p) => p.kind === kind).map((p) => ({
+        ...place(p), r: 5 + 17 * Math.sqrt(p.cost / maxCost), p })),
+    });
+    return new Chart(canvas, {
+      type: "bubble",
+      data: { datasets: [dataset("change", "Change the business", BLUE),
+                         dataset("run", "Run the business", ORANGE)] },
+      options: {
+        maintainAspectRatio: false,
+        scales: {
+          x: { min: -0.5, max: 2.5, title: { display: true, text: "Feasibility →" },
+               grid: { display: false }, afterBuildTicks: centres,
+               ticks: { callback: (v) => ["Hard", "Medium", "Easy"][v] ?? "" } },
+          y: { min: -0.5, max: 2.5, title: { display: true, text: "Business impact →" },
+               grid: { display: false }, afterBuildTicks: centres,
+               ticks: { callback: (v) => ["Low", "Medium", "High"][v] ?? "" } },
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { label: (c) => `${c.raw.p.title}: score ${c.raw.p.score}, ` +
+                                                  `cost ${money(c.raw.p.cost)}` } },
+        },
+        onClick: (event, elements) => {
+          if (elements.length) window.location = elements[0].element.$context.raw.p.url;
+        },
+        onHover: (event, elements) => {
+          event.native.target.style.cursor = elements.length ? "pointer" : "default";
+        },
+      },
+      plugins: [quadrants],
+    });
+  };
+
+  window.cairnBalance = function (canvas, rows, target) {
+    const labels = [], run = [], change = [];
+    rows.forEach((row) => {
+      [["cost", "one-off cost"], ["effort", "staff effort"]].forEach(([key, name]) => {
+        const m = row[key], total = m.run + m.change;
+        labels.push(`${row.label}: ${name}`);
+        run.push(total ? (100 * m.run) / total : 0);
+        change.push(total ? (100 * m.change) / total : 0);
+      });
+    });
+    labels.push("Target");
+    run.push(100 - target);
+    change.push(target);
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels, datasets: [
+        { label: "Run the business", data: run, backgroundColor: ORANGE },
+        { label: "Change the business", data: change, backgroundColor: BLUE },
+      ] },
+      options: {
+        indexAxis: "y", maintainAspectRatio: false,
+        scales: { x: { stacked: true, max: 100, ticks: { callback: (v) => v + "%" } },
+                  y: { stacked: true } },
+        plugins: { legend: { position: "bottom" },
+                   tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${c.raw.toFixed(0)}%` } } },
+      },
+    });
+  };
+})();
