@@ -69,6 +69,39 @@ def make_terrain(org, prefix: str = "") -> dict:
     }
 
 
+def make_path(org, prefix: str = "") -> dict:
+    """Two initiatives (one depending on the other), a criterion and a scenario."""
+    from cairn.portfolio.models import Criterion, Initiative, Scenario
+
+    goal = BusinessGoal.objects.filter(organization=org).first()
+    base = Initiative.objects.create(
+        organization=org,
+        title=f"{prefix}Data platform",
+        impact="medium",
+        feasibility="hard",
+        one_off_cost=100,
+        effort_months=4,
+    )
+    initiative = Initiative.objects.create(
+        organization=org,
+        title=f"{prefix}Automate quoting",
+        impact="high",
+        feasibility="easy",
+        one_off_cost=50,
+        running_cost=10,
+        effort_months=2,
+    )
+    initiative.goals.set([goal])
+    initiative.depends_on.set([base])
+    criterion = Criterion.objects.create(
+        organization=org, name=f"{prefix}Impact", source="impact", weight=2
+    )
+    scenario = Scenario.objects.create(
+        organization=org, name=f"{prefix}Lean", one_off_budget=120, time_limit_s=1
+    )
+    return {"initiative": initiative, "base": base, "criterion": criterion, "scenario": scenario}
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 
@@ -102,6 +135,8 @@ class CairnTestCase(TestCase):
         cls.other_pain = make_pain(cls.other_org, "Globex secret pain", [cls.other_goal])
         cls.terrain = make_terrain(cls.org)
         cls.other_terrain = make_terrain(cls.other_org, "Globex secret ")
+        cls.path = make_path(cls.org)
+        cls.other_path = make_path(cls.other_org, "Globex secret ")
 
     def login(self, persona: str = "owner") -> User:
         user = self.users[persona]

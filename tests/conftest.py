@@ -5,6 +5,8 @@ from django.conf import settings
 def pytest_configure(config):
     # Argon2 is deliberately slow; tests only need passwords to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs run at once, inside the test, instead of waiting for a worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)

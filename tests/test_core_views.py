@@ -77,7 +77,12 @@ class SignInTests(CairnTestCase):
         self.login("viewer")
         response = self.client.post(
             "/orgs/new/",
-            {"name": "Harbour Dental", "fiscal_year_start": 4, "planning_horizon_years": 5},
+            {
+                "name": "Harbour Dental",
+                "fiscal_year_start": 4,
+                "planning_horizon_years": 5,
+                "change_target_percent": 40,
+            },
         )
         org = Organization.objects.get(name="Harbour Dental")
         self.assertRedirects(response, f"/o/{org.slug}/")
@@ -88,11 +93,16 @@ class SignInTests(CairnTestCase):
         self.login("owner")
         response = self.client.post(
             self.url("organization_settings"),
-            {"name": " ", "fiscal_year_start": 13, "planning_horizon_years": 0},
+            {
+                "name": " ",
+                "fiscal_year_start": 13,
+                "planning_horizon_years": 0,
+                "change_target_percent": 101,
+            },
         )
         self.assertEqual(
             set(response.context["form"].errors),
-            {"name", "fiscal_year_start", "planning_horizon_years"},
+            {"name", "fiscal_year_start", "planning_horizon_years", "change_target_percent"},
         )
         self.assertEqual(Organization.objects.get(pk=self.org.pk).name, "Acme")
 

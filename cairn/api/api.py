@@ -9,6 +9,7 @@ from cairn.assessment.api import router as terrain_router
 from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
 from cairn.goals.api import router as goals_router
+from cairn.portfolio.api import router as path_router
 
 api = NinjaAPI(
     title="Cairn API",
@@ -64,3 +65,4 @@ def list_orgs(request):
 api.add_router("", orgs)
 api.add_router("", goals_router)
 api.add_router("", terrain_router)
+api.add_router("", path_router)

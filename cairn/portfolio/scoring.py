@@ -67,7 +67,9 @@ def score(initiative: Initiative, criteria: list[Criterion]) -> Scored:
     return Scored(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), parts)
 
 
-def scores(org: Organization, initiatives) -> dict[int, Scored]:
-    """Scores of many initiatives (prefetched with ``with_scoring_data``) in one more query."""
-    criteria = list(Criterion.objects.filter(organization=org))
+def scores(org: Organization, initiatives, criteria=None) -> dict[int, Scored]:
+    """Scores of many initiatives (prefetched with ``with_scoring_data``) in one more query
+    (none when the caller has the criteria already)."""
+    if criteria is None:
+        criteria = list(Criterion.objects.filter(organization=org))
     return {i.pk: score(i, criteria) for i in initiatives}

@@ -315,6 +315,9 @@ def run_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -> 
         return RunState.DONE
     _save(scenario, state=RunState.QUEUED, result=quick)  # the 1-second answer, shown meanwhile
     solve_scenario.enqueue(scenario.pk, actor.pk if actor else None, via)
+    scenario.refresh_from_db(
+        fields=["state", "result", "finished_at"]
+    )  # a quick worker may be done
     return scenario.state
 
 

@@ -35,12 +35,12 @@ def _url(request, name: str, *args) -> str:
     return reverse(f"portfolio:{name}", args=[request.org.slug, *args])
 
 
-def _scored(request, queryset=None):
+def _scored(request, queryset=None, criteria=None):
     """Initiatives with their scores, in a fixed number of queries."""
-    initiatives = list(
-        scoring.with_scoring_data(queryset or Initiative.objects.filter(organization=request.org))
-    )
-    scores = scoring.scores(request.org, initiatives)
+    if queryset is None:
+        queryset = Initiative.objects.filter(organization=request.org)
+    initiatives = list(scoring.with_scoring_data(queryset))
+    scores = scoring.scores(request.org, initiatives, criteria)
     for i in initiatives:
         i.score = scores[i.pk].score
     return initiatives
@@ -100,10 +100,10 @@ def initiative_list(request):
     queryset = Initiative.objects.filter(organization=request.org)
     if status in Status.values:
         queryset = queryset.filter(status=status)
-    initiatives = sorted(_scored(request, queryset), key=SORTS[sort])
+    criteria = list(Criterion.objects.filter(organization=request.org))
+    initiatives = sorted(_scored(request, queryset, criteria), key=SORTS[sort])
     for rank, i in enumerate(initiatives, start=1):
         i.rank = rank
-    criteria = list(Criterion.objects.filter(organization=request.org))
     return render(
         request,
         "portfolio/initiative_list.html",
@@ -239,7 +239,7 @@ def criteria(request):
     """The scoring criteria and their weights; hand-scored criteria get a grid to fill in."""
     criteria = list(Criterion.objects.filter(organization=request.org))
     manual = [c for c in criteria if c.source == Source.MANUAL]
-    initiatives = _scored(request)
+    initiatives = _scored(request, criteria=criteria)
     for i in initiatives:
         by_criterion = {s.criterion_id: s.value for s in i.scores.all()}
         i.manual = [(c, by_criterion.get(c.pk, "")) for c in manual]
@@ -343,7 +343,9 @@ def _scenario_context(request, scenario: Scenario) -> dict:
 @require_GET
 def scenario_detail(request, scenario_id: int):
     scenario = get_object_for_member(
-        request, Scenario.objects.prefetch_related("mandatory"), scenario_id
+        request,
+        Scenario.objects.select_related("organization").prefetch_related("mandatory"),
+        scenario_id,
     )
     teams = list(Team.objects.filter(organization=request.org))
     limits = {t.team_id: t.months for t in scenario.team_limits.all()}
@@ -357,7 +359,9 @@ def scenario_detail(request, scenario_id: int):
 @require_GET
 def scenario_status(request, scenario_id: int):
     """The result panel alone, polled while a run is in the background."""
-    scenario = get_object_for_member(request, Scenario, scenario_id)
+    scenario = get_object_for_member(
+        request, Scenario.objects.select_related("organization"), scenario_id
+    )
     return render(
         request, "portfolio/partials/scenario_result.html", _scenario_context(request, scenario)
     )

@@ -1,0 +1,212 @@
+"""REST endpoints of the path: initiatives, criteria, scenarios, and running a scenario."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+from ninja import Field, Router, Schema
+from ninja.responses import Status as HttpStatus
+
+from cairn.api.common import MAX_ID, ErrorOut, crud, membership_for
+from cairn.core.models import AuditVia, Role
+from cairn.goals.models import BusinessGoal, PainPoint
+from cairn.portfolio import services
+from cairn.portfolio.forms import CriterionForm, InitiativeForm, ScenarioForm
+from cairn.portfolio.models import (
+    Criterion,
+    Feasibility,
+    Impact,
+    Initiative,
+    Kind,
+    Scenario,
+    Source,
+    Status,
+)
+
+router = Router(tags=["Path"])
+Ids = Field(default_factory=list, max_length=1000)
+Version = Field(None, ge=1, le=2**31)
+Money = Field(Decimal(0), ge=0, le=10**11, decimal_places=2)
+OptionalMoney = Field(None, ge=0, le=10**11, decimal_places=2)
+
+
+class Meta(Schema):
+    id: int
+    version: int
+    created: datetime
+    updated: datetime
+
+
+def ids(relation) -> list[int]:
+    return [o.pk for o in relation.all()]
+
+
+class InitiativeIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    owner: str = Field("", max_length=120)
+    impact: Impact = Impact.MEDIUM
+    feasibility: Feasibility = Feasibility.MEDIUM
+    kind: Kind = Kind.CHANGE
+    status: Status = Status.IDEA
+    one_off_cost: Decimal = Money
+    running_cost: Decimal = Money
+    effort_months: Decimal = Field(Decimal(0), ge=0, le=100000, decimal_places=1)
+    duration_months: int = Field(3, ge=1, le=120)
+    urgency: int = Field(3, ge=1, le=5)
+    risk: int = Field(3, ge=1, le=5)
+    goal_ids: list[int] = Ids
+    pain_point_ids: list[int] = Ids
+    swot_item_ids: list[int] = Ids
+    application_ids: list[int] = Ids
+    depends_on_ids: list[int] = Ids
+    excludes_ids: list[int] = Ids
+    version: int | None = Version
+
+
+class InitiativeOut(Meta):
+    title: str
+    description: str
+    owner: str
+    impact: str
+    feasibility: str
+    kind: str
+    status: str
+    quadrant: str
+    one_off_cost: Decimal
+    running_cost: Decimal
+    effort_months: Decimal
+    duration_months: int
+    urgency: int
+    risk: int
+    goal_ids: list[int]
+    pain_point_ids: list[int]
+    depends_on_ids: list[int]
+    excludes_ids: list[int]
+
+    @staticmethod
+    def resolve_goal_ids(obj):
+        return ids(obj.goals)
+
+    @staticmethod
+    def resolve_pain_point_ids(obj):
+        return ids(obj.pain_points)
+
+    @staticmethod
+    def resolve_depends_on_ids(obj):
+        return ids(obj.depends_on)
+
+    @staticmethod
+    def resolve_excludes_ids(obj):
+        return ids(obj.excludes)
+
+
+class CriterionIn(Schema):
+    name: str = Field(..., min_length=1, max_length=80)
+    source: Source = Source.MANUAL
+    weight: Decimal = Field(Decimal(1), ge=Decimal("0.1"), le=100, decimal_places=1)
+    description: str = Field("", max_length=300)
+    version: int | None = Version
+
+
+class CriterionOut(Meta):
+    name: str
+    source: str
+    weight: Decimal
+    description: str
+
+
+class ScenarioIn(Schema):
+    name: str = Field(..., min_length=1, max_length=120)
+    description: str = Field("", max_length=2000)
+    one_off_budget: Decimal | None = OptionalMoney
+    running_budget: Decimal | None = OptionalMoney
+    staff_months: Decimal | None = Field(None, ge=0, le=100000, decimal_places=1)
+    min_change_percent: int | None = Field(None, ge=0, le=100)
+    mandatory_ids: list[int] = Ids
+    time_limit_s: int = Field(10, ge=1, le=120)
+    version: int | None = Version
+
+
+class ScenarioOut(Meta):
+    name: str
+    description: str
+    one_off_budget: Decimal | None
+    running_budget: Decimal | None
+    staff_months: Decimal | None
+    min_change_percent: int | None
+    mandatory_ids: list[int]
+    time_limit_s: int
+    state: str
+    result: dict[str, Any] | None
+
+    @staticmethod
+    def resolve_mandatory_ids(obj):
+        return ids(obj.mandatory)
+
+
+ONLY_ID = Initiative.objects.only("id")
+crud(
+    router,
+    path="/orgs/{org}/initiatives",
+    model=Initiative,
+    form_class=InitiativeForm,
+    schema_in=InitiativeIn,
+    schema_out=InitiativeOut,
+    field_map={
+        "goal_ids": "goals",
+        "pain_point_ids": "pain_points",
+        "swot_item_ids": "swot_items",
+        "application_ids": "applications",
+        "depends_on_ids": "depends_on",
+        "excludes_ids": "excludes",
+    },
+    queryset=lambda: Initiative.objects.prefetch_related(
+        Prefetch("goals", queryset=BusinessGoal.objects.only("id")),
+        Prefetch("pain_points", queryset=PainPoint.objects.only("id")),
+        Prefetch("depends_on", queryset=ONLY_ID),
+        Prefetch("excludes", queryset=ONLY_ID),
+    ),
+)
+crud(
+    router,
+    path="/orgs/{org}/criteria",
+    model=Criterion,
+    form_class=CriterionForm,
+    schema_in=CriterionIn,
+    schema_out=CriterionOut,
+    queryset=lambda: Criterion.objects.all(),
+)
+crud(
+    router,
+    path="/orgs/{org}/scenarios",
+    model=Scenario,
+    form_class=ScenarioForm,
+    schema_in=ScenarioIn,
+    schema_out=ScenarioOut,
+    field_map={"mandatory_ids": "mandatory"},
+    queryset=lambda: Scenario.objects.prefetch_related(Prefetch("mandatory", queryset=ONLY_ID)),
+)
+
+
+@router.post(
+    "/orgs/{org}/scenarios/{item_id}/run",
+    response={200: ScenarioOut, 202: ScenarioOut, 400: ErrorOut},
+    operation_id="run_scenario",
+    summary="Run the optimiser: 200 with the result, or 202 while it runs in the "
+    "background (read the scenario again for the result)",
+)
+def run(request, org: str, item_id: int):
+    membership = membership_for(request, org, Role.EDITOR)
+    if not 0 < item_id <= MAX_ID:
+        raise Http404
+    scenario = Scenario.objects.filter(organization=membership.organization, pk=item_id).first()
+    if scenario is None:
+        raise Http404
+    state = services.run_scenario(scenario, actor=request.auth, via=AuditVia.API)
+    scenario = Scenario.objects.prefetch_related(Prefetch("mandatory", queryset=ONLY_ID)).get(
+        pk=scenario.pk
+    )
+    return HttpStatus(200 if state == "done" else 202, scenario)
