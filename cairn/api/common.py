@@ -1,6 +1,7 @@
 """What every app's API shares: the organisation lookup, pagination, errors, CRUD wiring."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -17,6 +18,25 @@ from cairn.core.access import get_membership
 from cairn.core.models import AuditVia, Membership, Role
 
 MAX_ID = 2**63 - 1  # the largest id any supported database stores
+
+Ids = Field(default_factory=list, max_length=1000)  # links to other rows, by id
+Version = Field(None, ge=1, le=2**31, description="Send back to refuse a stale change.")
+
+
+class RowOut(Schema):
+    """What every row answers besides its own fields."""
+
+    id: int
+    version: int = Field(
+        ..., description="Send it back with PUT or PATCH to refuse a stale change."
+    )
+    created: datetime
+    updated: datetime
+
+
+def ids(relation) -> list[int]:
+    """Ids of a (prefetched) many-to-many relation."""
+    return [o.pk for o in relation.all()]
 
 
 class Pagination(LimitOffsetPagination):

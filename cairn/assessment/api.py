@@ -1,12 +1,11 @@
 """REST endpoints of the terrain: SWOT, capabilities, teams, processes, applications, gaps."""
 
-from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 
-from cairn.api.common import crud, membership_for
+from cairn.api.common import Ids, RowOut, Version, crud, ids, membership_for
 from cairn.assessment import gaps
 from cairn.assessment.forms import (
     ApplicationForm,
@@ -31,20 +30,7 @@ from cairn.goals.models import BusinessGoal
 router = Router(tags=["Terrain"])
 
 Name = Field(..., min_length=1, max_length=120)
-Ids = Field(default_factory=list, max_length=1000)
-Version = Field(None, ge=1, le=2**31)
 Score = Field(3, ge=1, le=5)
-
-
-class Meta(Schema):
-    id: int
-    version: int
-    created: datetime
-    updated: datetime
-
-
-def ids(relation) -> list[int]:
-    return [o.pk for o in relation.all()]
 
 
 class SwotIn(Schema):
@@ -56,7 +42,7 @@ class SwotIn(Schema):
     version: int | None = Version
 
 
-class SwotOut(Meta):
+class SwotOut(RowOut):
     kind: str
     statement: str
     it_question: str
@@ -78,7 +64,7 @@ class CapabilityIn(Schema):
     version: int | None = Version
 
 
-class CapabilityOut(Meta):
+class CapabilityOut(RowOut):
     name: str
     description: str
     parent_id: int | None
@@ -97,7 +83,7 @@ class TeamIn(Schema):
     version: int | None = Version
 
 
-class TeamOut(Meta):
+class TeamOut(RowOut):
     name: str
     headcount: Decimal
     lead: str
@@ -114,7 +100,7 @@ class ProcessIn(Schema):
     version: int | None = Version
 
 
-class ProcessOut(Meta):
+class ProcessOut(RowOut):
     name: str
     description: str
     team_id: int | None
@@ -143,7 +129,7 @@ class ApplicationIn(Schema):
     version: int | None = Version
 
 
-class ApplicationOut(Meta):
+class ApplicationOut(RowOut):
     name: str
     vendor: str
     owner: str

@@ -8,19 +8,11 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
-from cairn.core.models import OrgModel, OrgQuerySet
+from cairn.core.models import OrgModel, OrgQuerySet, unique_name
 from cairn.goals.models import BusinessGoal
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 MAX_DEPTH = 3  # capability trees are two or three levels deep
-
-
-def unique_name(model: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(
-        fields=["organization", "name"],
-        name=f"{model}_unique_name",
-        violation_error_message=f"There is already a {model} with this name.",
-    )
 
 
 class SwotKind(models.TextChoices):

@@ -248,6 +248,15 @@ class AuditEvent(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
+def unique_name(noun: str, field: str = "name") -> models.UniqueConstraint:
+    """A name that must be unique within an organisation, with a plain message."""
+    return models.UniqueConstraint(
+        fields=["organization", field],
+        name=f"{noun.replace(' ', '_')}_unique_{field}",
+        violation_error_message=f"There is already a {noun} with this {field}.",
+    )
+
+
 class OrgQuerySet(models.QuerySet):
     def for_org(self, organization: Organization) -> OrgQuerySet:
         return self.filter(organization=organization)

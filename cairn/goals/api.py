@@ -1,11 +1,11 @@
 """REST endpoints of the destination: goals, IT missions, interviews, pain points."""
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 
-from cairn.api.common import crud
+from cairn.api.common import Ids, RowOut, Version, crud
 from cairn.goals.forms import BusinessGoalForm, InterviewForm, ITMissionForm, PainPointForm
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 
@@ -14,14 +14,6 @@ router = Router(tags=["Destination"])
 Title = Field(..., min_length=1, max_length=200)
 LongText = Field("", max_length=5000)
 Name = Field("", max_length=120)
-Ids = Field(default_factory=list, max_length=1000)
-
-
-class Meta(Schema):
-    id: int
-    version: int = Field(description="Send it back with PUT or PATCH to refuse a stale change.")
-    created: datetime
-    updated: datetime
 
 
 class GoalIn(Schema):
@@ -31,10 +23,10 @@ class GoalIn(Schema):
     priority: int = Field(2, ge=1, le=3, description="1 high, 2 medium, 3 low")
     owner_name: str = Name
     owner_role: str = Name
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int | None = Version
 
 
-class GoalOut(Meta):
+class GoalOut(RowOut):
     title: str
     description: str
     target_date: date
@@ -63,10 +55,10 @@ class GoalOut(Meta):
 class MissionIn(Schema):
     statement: str = Field(..., min_length=1, max_length=1000)
     goal_ids: list[int] = Ids
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int | None = Version
 
 
-class MissionOut(Meta):
+class MissionOut(RowOut):
     statement: str
     goal_ids: list[int]
 
@@ -83,10 +75,10 @@ class InterviewIn(Schema):
     biggest_obstacle: str = LongText
     magic_wand: str = LongText
     notes: str = LongText
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int | None = Version
 
 
-class InterviewOut(Meta):
+class InterviewOut(RowOut):
     stakeholder_name: str
     stakeholder_role: str
     held_on: date
@@ -107,10 +99,10 @@ class PainPointIn(Schema):
     severity: int = Field(3, ge=1, le=5)
     interview_id: int | None = None
     goal_ids: list[int] = Ids
-    version: int | None = Field(None, ge=1, le=2**31)
+    version: int | None = Version
 
 
-class PainPointOut(Meta):
+class PainPointOut(RowOut):
     title: str
     description: str
     severity: int

@@ -1,6 +1,5 @@
 """REST endpoints of the path: initiatives, criteria, scenarios, and running a scenario."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +8,7 @@ from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.responses import Status as HttpStatus
 
-from cairn.api.common import MAX_ID, ErrorOut, crud, membership_for
+from cairn.api.common import MAX_ID, ErrorOut, Ids, RowOut, Version, crud, ids, membership_for
 from cairn.core.models import AuditVia, Role
 from cairn.goals.models import BusinessGoal, PainPoint
 from cairn.portfolio import services
@@ -26,21 +25,8 @@ from cairn.portfolio.models import (
 )
 
 router = Router(tags=["Path"])
-Ids = Field(default_factory=list, max_length=1000)
-Version = Field(None, ge=1, le=2**31)
 Money = Field(Decimal(0), ge=0, le=10**11, decimal_places=2)
 OptionalMoney = Field(None, ge=0, le=10**11, decimal_places=2)
-
-
-class Meta(Schema):
-    id: int
-    version: int
-    created: datetime
-    updated: datetime
-
-
-def ids(relation) -> list[int]:
-    return [o.pk for o in relation.all()]
 
 
 class InitiativeIn(Schema):
@@ -66,7 +52,7 @@ class InitiativeIn(Schema):
     version: int | None = Version
 
 
-class InitiativeOut(Meta):
+class InitiativeOut(RowOut):
     title: str
     description: str
     owner: str
@@ -111,7 +97,7 @@ class CriterionIn(Schema):
     version: int | None = Version
 
 
-class CriterionOut(Meta):
+class CriterionOut(RowOut):
     name: str
     source: str
     weight: Decimal
@@ -130,7 +116,7 @@ class ScenarioIn(Schema):
     version: int | None = Version
 
 
-class ScenarioOut(Meta):
+class ScenarioOut(RowOut):
     name: str
     description: str
     one_off_budget: Decimal | None

@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from cairn.assessment.models import Application, SwotItem, Team
-from cairn.core.models import OrgModel
+from cairn.core.models import OrgModel, unique_name
 from cairn.goals.models import BusinessGoal, PainPoint
 
 MONEY = {
@@ -210,13 +210,7 @@ class Criterion(OrgModel):
         ordering = ["-weight", "name"]
         verbose_name = "scoring criterion"
         verbose_name_plural = "scoring criteria"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"],
-                name="criterion_unique_name",
-                violation_error_message="There is already a criterion with this name.",
-            )
-        ]
+        constraints = [unique_name("criterion")]
 
     def __str__(self) -> str:
         return self.name
@@ -305,13 +299,7 @@ class Scenario(OrgModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "name"],
-                name="scenario_unique_name",
-                violation_error_message="There is already a scenario with this name.",
-            )
-        ]
+        constraints = [unique_name("scenario")]
 
     def __str__(self) -> str:
         return self.name
