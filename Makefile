@@ -29,7 +29,7 @@ run: $(VENV)/.installed
 	@echo "  Cairn is running at http://127.0.0.1:8000/"
 	@echo "  Sign in as demo-owner (or demo-editor, demo-viewer), password summit-demo"
 	@echo
-	$(BIN)/cairn runserver 127.0.0.1:8000
+	BIN=$(BIN) scripts/serve.sh
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -143,6 +143,34 @@ class ScenarioTests(CairnTestCase):
         self.scenario.refresh_from_db()
         self.assertEqual((self.scenario.state, self.scenario.result["status"]), ("done", "optimal"))
 
+    def test_the_database_queue_and_worker_finish_a_slow_solve(self):
+        from django.core.management import call_command
+        from django.test import override_settings
+
+        self.scenario.time_limit_s = 5
+        real = services.compute
+
+        def never_proven_quickly(scenario, time_limit_s=None):
+            result = real(scenario, time_limit_s)
+            return {**result, "status": "feasible"} if time_limit_s else result
+
+        db = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        with (
+            override_settings(TASKS=db),
+            mock.patch.object(services, "compute", side_effect=never_proven_quickly),
+        ):
+            state = services.run_scenario(self.scenario, actor=self.editor)
+            self.assertEqual(state, "queued")
+            self.login("viewer")
+            waiting = self.client.get(self.url("portfolio:scenario_status", self.scenario.pk))
+            self.assertContains(waiting, "Searching for the best portfolio")
+            self.assertContains(waiting, 'hx-trigger="every 1s"')
+            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        self.scenario.refresh_from_db()
+        self.assertEqual((self.scenario.state, self.scenario.result["status"]), ("done", "optimal"))
+        done = self.client.get(self.url("portfolio:scenario_status", self.scenario.pk))
+        self.assertNotContains(done, "hx-trigger")
+
     def test_apply_marks_chosen_ideas_proposed_and_refuses_stale_results(self):
         with self.assertRaises(core_services.ServiceError):
             services.apply_scenario(self.scenario, actor=self.editor)

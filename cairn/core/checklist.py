@@ -27,5 +27,6 @@ def getting_started(org) -> list[Step]:
     """Every step, in the method's order; each ticks itself from the organisation's data."""
     from cairn.assessment import checklist as terrain
     from cairn.goals import checklist as destination
+    from cairn.portfolio import checklist as path
 
-    return destination.steps(org) + terrain.steps(org)
+    return destination.steps(org) + terrain.steps(org) + path.steps(org)

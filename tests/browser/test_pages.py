@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from cairn.core import demo
 from cairn.goals.models import Interview
+from cairn.portfolio.models import Initiative, Scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,13 @@ PAGES = [
     ("applications", "/o/summit/terrain/applications/", "Applications"),
     ("processes", "/o/summit/terrain/processes/", "Processes"),
     ("teams", "/o/summit/terrain/teams/", "Teams"),
+    ("path-demo", "/o/summit/path/", "Impact and feasibility"),
+    ("initiatives", "/o/summit/path/initiatives/", "Initiatives, ranked"),
+    ("balance", "/o/summit/path/balance/", "Run the business, change the business"),
+    ("criteria", "/o/summit/path/criteria/", "Scoring criteria"),
+    ("scenarios", "/o/summit/path/scenarios/", "Scenarios: choose the portfolio"),
+    ("scenario-demo", "/o/summit/path/scenarios/{lean}/", "Lean year"),
+    ("initiative", "/o/summit/path/initiatives/{initiative}/", "Automate team-order quoting"),
     ("profile", "/profile/", "demo-owner"),
     ("organisations", "/", "Your organisations"),
 ]
@@ -31,6 +39,11 @@ PAGES = [
 def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
     demo.load()
     interview = Interview.objects.get(stakeholder_role="CFO")
+    ids = {
+        "interview": interview.pk,
+        "lean": Scenario.objects.get(name="Lean year").pk,
+        "initiative": Initiative.objects.get(title="Automate team-order quoting").pk,
+    }
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("demo-owner")
@@ -38,7 +51,7 @@ def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
     page.get_by_role("button", name="Sign in").click()
     for name, path, heading in PAGES:
         page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(live_server.url + path.format(interview=interview.pk))
+        page.goto(live_server.url + path.format(**ids))
         expect(page.get_by_role("heading", name=heading).first).to_be_visible()
         # Nothing may push the page wider than a phone's screen.
         width = page.evaluate("document.documentElement.scrollWidth")

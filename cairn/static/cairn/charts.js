@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   const BLUE = "rgba(32, 107, 196, 0.65)", ORANGE = "rgba(247, 103, 7, 0.65)";
+  Chart.defaults.animation = false;  // draw at once: steadier to read, and to screenshot
   const FEAS = { hard: 0, medium: 1, easy: 2 }, IMPACT = { low: 0, medium: 1, high: 2 };
   const money = (n) => Math.round(n).toLocaleString();
 
