@@ -88,9 +88,15 @@ def bench_import_applications(n: int = 20_000) -> dict:
 def main() -> None:
     setup_django()
     from django.db import connection
+    from portfolio import bench_portfolio, print_table
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    report = {"database": connection.vendor, "benchmarks": [bench_import_applications(n)]}
+    portfolio = bench_portfolio()
+    report = {
+        "database": connection.vendor,
+        "benchmarks": [bench_import_applications(n)],
+        "portfolio": portfolio,
+    }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"database: {report['database']}")
     print(f"{'benchmark':<45} {'case':<22} {'rows':>8} {'seconds':>8} {'rows/s':>9}")
@@ -101,6 +107,7 @@ def main() -> None:
                 f"{r['rows_per_second']:>9,}"
             )
         print(f"  target: {b['target']}")
+    print_table(portfolio)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ import json
 from decimal import Decimal
 from unittest import mock
 
+from django.test import TransactionTestCase
+
 from cairn.assessment.models import Team
 from cairn.core import services as core_services
 from cairn.core.models import AuditEvent
@@ -143,34 +145,6 @@ class ScenarioTests(CairnTestCase):
         self.scenario.refresh_from_db()
         self.assertEqual((self.scenario.state, self.scenario.result["status"]), ("done", "optimal"))
 
-    def test_the_database_queue_and_worker_finish_a_slow_solve(self):
-        from django.core.management import call_command
-        from django.test import override_settings
-
-        self.scenario.time_limit_s = 5
-        real = services.compute
-
-        def never_proven_quickly(scenario, time_limit_s=None):
-            result = real(scenario, time_limit_s)
-            return {**result, "status": "feasible"} if time_limit_s else result
-
-        db = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-        with (
-            override_settings(TASKS=db),
-            mock.patch.object(services, "compute", side_effect=never_proven_quickly),
-        ):
-            state = services.run_scenario(self.scenario, actor=self.editor)
-            self.assertEqual(state, "queued")
-            self.login("viewer")
-            waiting = self.client.get(self.url("portfolio:scenario_status", self.scenario.pk))
-            self.assertContains(waiting, "Searching for the best portfolio")
-            self.assertContains(waiting, 'hx-trigger="every 1s"')
-            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-        self.scenario.refresh_from_db()
-        self.assertEqual((self.scenario.state, self.scenario.result["status"]), ("done", "optimal"))
-        done = self.client.get(self.url("portfolio:scenario_status", self.scenario.pk))
-        self.assertNotContains(done, "hx-trigger")
-
     def test_apply_marks_chosen_ideas_proposed_and_refuses_stale_results(self):
         with self.assertRaises(core_services.ServiceError):
             services.apply_scenario(self.scenario, actor=self.editor)
@@ -189,6 +163,52 @@ class ScenarioTests(CairnTestCase):
             )
         )
         self.assertEqual(statuses, {"proposed"})
+
+
+class WorkerTests(TransactionTestCase):
+    """The real queue: a job waits in the database until ``cairn db_worker`` runs it.
+
+    A transaction test case, because the worker closes and reopens database connections.
+    """
+
+    def test_the_database_queue_and_worker_finish_a_slow_solve(self):
+        from django.contrib.auth.models import User
+        from django.core.management import call_command
+        from django.test import override_settings
+
+        from cairn.core.models import Membership, Organization
+
+        org = Organization.objects.create(name="Acme", slug="acme")
+        editor = User.objects.create_user("editor")
+        Membership.objects.create(user=editor, organization=org, role="editor")
+        base = initiative(org, "Data platform", one_off_cost=100)
+        initiative(org, "Quoting", impact="high", one_off_cost=50).depends_on.set([base])
+        scenario = Scenario.objects.create(
+            organization=org, name="Lean", one_off_budget=120, time_limit_s=5
+        )
+        real = services.compute
+
+        def never_proven_quickly(scenario, time_limit_s=None):
+            result = real(scenario, time_limit_s)
+            return {**result, "status": "feasible"} if time_limit_s else result
+
+        db = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        with (
+            override_settings(TASKS=db),
+            mock.patch.object(services, "compute", side_effect=never_proven_quickly),
+        ):
+            state = services.run_scenario(scenario, actor=editor)
+            self.assertEqual(state, "queued")
+            self.client.force_login(editor)
+            status_url = f"/o/acme/path/scenarios/{scenario.pk}/status/"
+            waiting = self.client.get(status_url)
+            self.assertContains(waiting, "Searching for the best portfolio")
+            self.assertContains(waiting, 'hx-trigger="every 1s"')
+            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        scenario.refresh_from_db()
+        self.assertEqual((scenario.state, scenario.result["status"]), ("done", "optimal"))
+        done = self.client.get(status_url)
+        self.assertNotContains(done, "hx-trigger")
 
 
 class PathPageTests(CairnTestCase):
