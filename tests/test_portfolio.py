@@ -320,3 +320,17 @@ class PathApiTests(CairnTestCase):
         self.assertEqual(run.status_code, 200, run.content)
         self.assertEqual(run.json()["result"]["status"], "optimal")
         self.assertEqual(self.api("POST", "/scenarios/999999/run").status_code, 404)
+
+    def test_list_query_counts(self):
+        self.api("GET", "/criteria")  # the token's last use is written at most once a minute
+        # token, membership, count, page, then one query per link kind
+        for path, expected in [("/initiatives", 10), ("/criteria", 4), ("/scenarios", 5)]:
+            with self.subTest(path=path):
+                self.assertQueryCount(expected, self.api, "GET", path)
+                for k in range(3):
+                    i = initiative(self.org, f"{path}{k}")
+                    i.goals.set([self.goal])
+                    i.depends_on.set([self.path["base"]])
+                    Criterion.objects.create(organization=self.org, name=f"{path}{k}")
+                    Scenario.objects.create(organization=self.org, name=f"{path}{k}")
+                self.assertQueryCount(expected, self.api, "GET", path)

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status as HttpStatus
 
 from cairn.api.common import MAX_ID, ErrorOut, Ids, RowOut, Version, crud, ids, membership_for
+from cairn.assessment.models import Application, SwotItem
 from cairn.core.models import AuditVia, Role
 from cairn.goals.models import BusinessGoal, PainPoint
 from cairn.portfolio import services
@@ -69,6 +70,8 @@ class InitiativeOut(RowOut):
     risk: int
     goal_ids: list[int]
     pain_point_ids: list[int]
+    swot_item_ids: list[int]
+    application_ids: list[int]
     depends_on_ids: list[int]
     excludes_ids: list[int]
 
@@ -79,6 +82,14 @@ class InitiativeOut(RowOut):
     @staticmethod
     def resolve_pain_point_ids(obj):
         return ids(obj.pain_points)
+
+    @staticmethod
+    def resolve_swot_item_ids(obj):
+        return ids(obj.swot_items)
+
+    @staticmethod
+    def resolve_application_ids(obj):
+        return ids(obj.applications)
 
     @staticmethod
     def resolve_depends_on_ids(obj):
@@ -152,6 +163,8 @@ crud(
     queryset=lambda: Initiative.objects.prefetch_related(
         Prefetch("goals", queryset=BusinessGoal.objects.only("id")),
         Prefetch("pain_points", queryset=PainPoint.objects.only("id")),
+        Prefetch("swot_items", queryset=SwotItem.objects.only("id")),
+        Prefetch("applications", queryset=Application.objects.only("id")),
         Prefetch("depends_on", queryset=ONLY_ID),
         Prefetch("excludes", queryset=ONLY_ID),
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from decimal import Decimal
 
 from django.db import transaction
@@ -28,7 +29,8 @@ from cairn.portfolio.scoring import STANDARD, scores, with_scoring_data
 from cairn.solver.portfolio import Item, Problem, by_value, explain, rank_and_fund, solve
 
 INLINE_SECONDS = 1.0  # solves not proven optimal within this go to the background worker
-MAX_EXPLAINED = 60  # "not now" reasons computed for at most this many left-out initiatives
+MAX_EXPLAINED = 60  # the price of "not now" is worked out for at most this many initiatives,
+EXPLAIN_SECONDS = 5.0  # and for at most this long; the rest get their reasons only
 ONE_OFF, RUNNING, STAFF = "one-off budget", "running budget", "staff effort"
 
 
@@ -270,12 +272,15 @@ def compute(scenario: Scenario, time_limit_s: float | None = None) -> dict:
     if answer.status in ("optimal", "feasible"):
         left_out = [i.id for i in problem.items if i.id not in set(answer.selected)]
         left_out.sort(key=lambda k: -next(i.value for i in problem.items if i.id == k))
-        for item_id in left_out[:MAX_EXPLAINED]:
-            why = explain(problem, answer, item_id, time_limit_s=1.0, labels=labels)
+        deadline = time.monotonic() + EXPLAIN_SECONDS
+        for n, item_id in enumerate(left_out):
+            price = n < MAX_EXPLAINED and time.monotonic() < deadline
+            why = explain(problem, answer, item_id, time_limit_s=0.5, labels=labels, price=price)
             explanations[item_id] = {
                 "reasons": why.reasons,
                 "dropped": why.dropped,
                 "value_lost": why.value_lost,
+                "priced": why.priced,
             }
     return {
         **answer.as_dict(),

@@ -498,6 +498,7 @@ class Explanation:
     reasons: list[str]  # plain sentences: which limit binds, which exclusion or requirement
     dropped: list[str]  # chosen items that would have to go to fit it in
     value_lost: float | None  # value given up by forcing it in (None: it can never fit)
+    priced: bool = True  # False when time ran out before forcing it in was tried
 
 
 def explain(
@@ -507,8 +508,9 @@ def explain(
     *,
     time_limit_s: float = 1.0,
     labels: Mapping[str, str] | None = None,
+    price: bool = True,
 ) -> Explanation:
-    """Why an item was left out, and what forcing it in would cost."""
+    """Why an item was left out, and (with ``price``) what forcing it in would cost."""
     labels = labels or {}
     index = {i.id: i for i in problem.items}
     chosen = set(answer.selected)
@@ -532,6 +534,10 @@ def explain(
     if len(group) > 1:
         others = [labels.get(g, g) for g in group if g != item_id]
         reasons.append("brings along what it depends on: " + ", ".join(others))
+    if not price:
+        return Explanation(
+            item_id, reasons or ["other initiatives gave more value"], [], None, priced=False
+        )
     forced = Problem(
         problem.items,
         problem.capacity,
