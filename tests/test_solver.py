@@ -65,18 +65,69 @@ def problems(draw, max_items=12):
 
 
 def brute_force(problem: Problem) -> Decimal | None:
-    ids = [i.id for i in problem.items]
+    """The best value by trying every subset (2**n), built up one item at a time per mask."""
+    items = list(problem.items)
+    n = len(items)
+    pos = {item.id: k for k, item in enumerate(items)}
+    bit = [1 << k for k in range(n)]
+    req = [sum(bit[pos[r]] for r in item.requires) for item in items]
+    exc = [sum(bit[pos[x]] for x in item.excludes) for item in items]
+    mandatory = sum(bit[k] for k, item in enumerate(items) if item.mandatory)
+    resources = list(problem.capacity)
+    size = 1 << n
+    value = [Decimal(0)] * size
+    need, clash = [0] * size, [0] * size
+    cost = {r: [Decimal(0)] * size for r in resources}
+    key = problem.share_of or resources[0]
+    change = [Decimal(0)] * size
     best = None
-    for r in range(len(ids) + 1):
-        for combo in itertools.combinations(ids, r):
-            if fits(problem, combo):
-                value = total_value(problem, combo)
-                best = value if best is None or value > best else best
+    for mask in range(size):
+        if mask:
+            low = (mask & -mask).bit_length() - 1
+            rest = mask ^ bit[low]
+            item = items[low]
+            value[mask] = value[rest] + item.value
+            need[mask], clash[mask] = need[rest] | req[low], clash[rest] | exc[low]
+            for r in resources:
+                cost[r][mask] = cost[r][rest] + item.cost.get(r, Decimal(0))
+            change[mask] = change[rest] + (
+                item.cost.get(key, Decimal(0)) if item.kind == "change" else Decimal(0)
+            )
+        if mask & mandatory != mandatory or need[mask] & ~mask or clash[mask] & mask:
+            continue
+        if any(cost[r][mask] > problem.capacity[r] for r in resources):
+            continue
+        if problem.min_change_share and change[mask] < problem.min_change_share * cost[key][mask]:
+            continue
+        if best is None or value[mask] > best:
+            best = value[mask]
     return best
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
+def test_brute_force_agrees_with_the_plain_check():
+    """The fast brute force and ``fits`` judge every subset of a small problem alike."""
+    problem = parse_problem(
+        {
+            "items": [
+                {"id": "a", "value": 3, "cost": {"b": 2}, "kind": "run"},
+                {"id": "b", "value": 2, "cost": {"b": 2}, "requires": ["a"]},
+                {"id": "c", "value": 4, "cost": {"b": 3}, "excludes": ["a"]},
+            ],
+            "capacity": {"b": 4},
+            "min_change_share": 0.5,
+        }
+    )
+    best = max(
+        total_value(problem, c)
+        for r in range(4)
+        for c in itertools.combinations(["a", "b", "c"], r)
+        if fits(problem, c)
+    )
+    assert brute_force(problem) == best == 5
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_items=15))
 def test_equals_brute_force_and_is_feasible(problem):
     answer = solve(problem)
     best = brute_force(problem)
