@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cairn.goals",
     "cairn.assessment",
     "cairn.portfolio",
+    "cairn.roadmap",
     "cairn.api",
 ]
 

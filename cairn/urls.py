@@ -19,6 +19,7 @@ org_patterns = [
     path("", include("cairn.goals.urls")),
     path("", include("cairn.assessment.urls")),
     path("", include("cairn.portfolio.urls")),
+    path("", include("cairn.roadmap.urls")),
 ]
 
 urlpatterns = [

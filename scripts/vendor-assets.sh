@@ -11,6 +11,7 @@ PACKAGES=(
   "htmx.org@2.0.11 dist/htmx.min.js LICENSE"
   "@tabler/core@1.6.1 dist/css/tabler.min.css dist/css/tabler.min.css.map dist/js/tabler.min.js dist/js/tabler.min.js.map package.json"
   "chart.js@4.6.1 dist/chart.umd.min.js dist/chart.umd.min.js.map LICENSE.md"
+  "frappe-gantt@1.2.2 dist/frappe-gantt.umd.js dist/frappe-gantt.css license.txt"
 )
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for entry in "${PACKAGES[@]}"; do

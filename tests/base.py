@@ -102,6 +102,39 @@ def make_path(org, prefix: str = "") -> dict:
     return {"initiative": initiative, "base": base, "criterion": criterion, "scenario": scenario}
 
 
+def make_roadmap(org, prefix: str = "") -> dict:
+    """Two initiatives under way on the roadmap (one after the other), a budget line, a
+    milestone. Under way, so that scenarios (which choose among ideas) leave them alone."""
+    from cairn.portfolio.models import Initiative
+    from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem
+
+    first = Initiative.objects.create(
+        organization=org,
+        title=f"{prefix}Clean the data",
+        status="in_progress",
+        one_off_cost=200,
+        duration_months=3,
+    )
+    second = Initiative.objects.create(
+        organization=org,
+        title=f"{prefix}New CRM",
+        status="in_progress",
+        one_off_cost=400,
+        impact="high",
+    )
+    second.depends_on.set([first])
+    Plan.objects.create(organization=org, starts_on=date(2026, 10, 1))
+    line = BudgetLine.objects.create(organization=org, name=f"{prefix}Projects", per_period=300)
+    RoadmapItem.objects.create(organization=org, initiative=first, duration=1, budget_line=line)
+    item = RoadmapItem.objects.create(
+        organization=org, initiative=second, duration=2, budget_line=line
+    )
+    milestone = Milestone.objects.create(
+        organization=org, initiative=second, title=f"{prefix}Pilot live", due=date(2027, 3, 1)
+    )
+    return {"budget": line, "item": item, "milestone": milestone, "first": first, "second": second}
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 
@@ -137,6 +170,8 @@ class CairnTestCase(TestCase):
         cls.other_terrain = make_terrain(cls.other_org, "Globex secret ")
         cls.path = make_path(cls.org)
         cls.other_path = make_path(cls.other_org, "Globex secret ")
+        cls.roadmap = make_roadmap(cls.org)
+        cls.other_roadmap = make_roadmap(cls.other_org, "Globex secret ")
 
     def login(self, persona: str = "owner") -> User:
         user = self.users[persona]

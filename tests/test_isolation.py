@@ -70,6 +70,11 @@ class MatrixBase(CairnTestCase):
             "fmt": "csv",
             **{f"{k}_id": v.pk for k, v in (o.terrain if own else o.other_terrain).items()},
             **{f"{k}_id": v.pk for k, v in (o.path if own else o.other_path).items()},
+            **{
+                f"{k}_id": v.pk
+                for k, v in (o.roadmap if own else o.other_roadmap).items()
+                if k in ("budget", "item", "milestone")
+            },
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:

@@ -101,7 +101,8 @@ class ScenarioTests(CairnTestCase):
         self.assertLessEqual(result["totals"]["one_off"], 120)
         left_out = set(result["explanations"])
         self.assertEqual(
-            left_out | chosen, {str(i.pk) for i in Initiative.objects.filter(organization=self.org)}
+            left_out | chosen,
+            {str(i.pk) for i in Initiative.objects.filter(organization=self.org, status="idea")},
         )
         for why in result["explanations"].values():
             self.assertTrue(why["reasons"])

@@ -37,6 +37,7 @@ def form_page(
     initial: dict | None = None,
     context: dict | None = None,
     on_htmx_success: Callable[[models.Model], HttpResponse] | None = None,
+    form_kwargs: dict | None = None,
 ) -> HttpResponse:
     """Show a form for a row of ``request.org``; on a valid POST save it and go on.
 
@@ -48,6 +49,7 @@ def form_page(
         instance=instance,
         initial=initial,
         organization=request.org,
+        **(form_kwargs or {}),
     )
     status = 200
     if request.method == "POST":

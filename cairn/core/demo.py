@@ -74,6 +74,7 @@ def load() -> Organization:
     from cairn.assessment import demo as terrain_demo
     from cairn.goals import demo as goals_demo
     from cairn.portfolio import demo as path_demo
+    from cairn.roadmap import demo as roadmap_demo
 
     users = {}
     for username, first, last, _, _ in DEMO_USERS:
@@ -87,6 +88,7 @@ def load() -> Organization:
     goals_demo.load(org, owner)
     terrain_demo.load(org, owner)
     path_demo.load(org, owner)
+    roadmap_demo.load(org, owner)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)

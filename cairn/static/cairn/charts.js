@@ -87,6 +87,25 @@
     });
   };
 
+  window.cairnCapacity = function (canvas, labels, c) {
+    return new Chart(canvas, {
+      data: {
+        labels,
+        datasets: [
+          { type: "line", label: "Capacity", data: c.capacity, borderColor: "#1d273b",
+            borderWidth: 2, pointRadius: 0, stepped: "middle" },
+          { type: "bar", label: "Demand", data: c.demand,
+            backgroundColor: c.demand.map((d, i) => (d > c.capacity[i] ? "rgba(214, 57, 57, 0.85)" : BLUE)) },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true } },
+        plugins: { legend: { position: "bottom" } },
+      },
+    });
+  };
+
   window.cairnBalance = function (canvas, rows, target) {
     const labels = [], run = [], change = [];
     rows.forEach((row) => {

@@ -1,0 +1,219 @@
+"""The roadmap: when each approved initiative runs, within every team's capacity."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from cairn.assessment.models import Team
+from cairn.core.models import Organization, OrgModel, unique_name
+from cairn.portfolio.models import Initiative, Status
+
+PERIOD = [MinValueValidator(0), MaxValueValidator(239)]
+ON_ROADMAP = (Status.APPROVED, Status.IN_PROGRESS)  # what the roadmap schedules
+
+
+class Granularity(models.TextChoices):
+    QUARTER = "quarter", "Quarters"
+    MONTH = "month", "Months"
+
+
+class Objective(models.TextChoices):
+    WEIGHTED = "weighted_completion", "Most valuable work first"
+    MAKESPAN = "makespan", "Finish everything as early as possible"
+
+
+class RunState(models.TextChoices):
+    NEVER = "never", "Not scheduled yet"
+    DONE = "done", "Scheduled"
+    INFEASIBLE = "infeasible", "No plan fits"
+
+
+def first_of_quarter(day: date, fiscal_start: int = 1) -> date:
+    """The first day of the (fiscal) quarter that contains ``day``."""
+    offset = (day.month - fiscal_start) % 3
+    month = day.month - offset
+    year = day.year
+    if month < 1:
+        month, year = month + 12, year - 1
+    return date(year, month, 1)
+
+
+class Plan(OrgModel):
+    """An organisation's roadmap settings and the last scheduling run."""
+
+    granularity = models.CharField(
+        "periods", max_length=7, choices=Granularity.choices, default=Granularity.QUARTER
+    )
+    starts_on = models.DateField("first period starts on")
+    objective = models.CharField(
+        "schedule for", max_length=20, choices=Objective.choices, default=Objective.WEIGHTED
+    )
+    time_limit_s = models.PositiveSmallIntegerField(
+        "time limit (seconds)", default=10, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.NEVER)
+    result = models.JSONField(null=True, blank=True)
+    last_run = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="one_plan_per_org")]
+
+    def __str__(self) -> str:
+        return f"Roadmap of {self.organization}"
+
+    @property
+    def months_per_period(self) -> int:
+        return 3 if self.granularity == Granularity.QUARTER else 1
+
+    @property
+    def periods(self) -> int:
+        """How many periods the organisation's planning horizon holds."""
+        return self.organization.planning_horizon_years * 12 // self.months_per_period
+
+    def period_start(self, index: int) -> date:
+        month = self.starts_on.month - 1 + index * self.months_per_period
+        return date(self.starts_on.year + month // 12, month % 12 + 1, 1)
+
+    def period_label(self, index: int) -> str:
+        start = self.period_start(index)
+        if self.granularity == Granularity.MONTH:
+            return start.strftime("%b %Y")
+        return f"Q{index % 4 + 1} {start:%b %Y}"  # quarters counted from the plan's start
+
+    def period_of(self, day: date) -> int:
+        """The period a date falls in (negative before the plan starts)."""
+        months = (day.year - self.starts_on.year) * 12 + day.month - self.starts_on.month
+        return months // self.months_per_period
+
+    @property
+    def today(self) -> int:
+        return self.period_of(timezone.localdate())
+
+    @classmethod
+    def for_org(cls, org: Organization) -> Plan:
+        """The organisation's plan, made with defaults on first use."""
+        plan = cls.objects.filter(organization=org).select_related("organization").first()
+        if plan is None:
+            plan, _ = cls.objects.get_or_create(
+                organization=org,
+                defaults={
+                    "starts_on": first_of_quarter(timezone.localdate(), org.fiscal_year_start)
+                },
+            )
+        return plan
+
+
+class TeamCapacity(models.Model):
+    """A team's capacity in one period when it differs from its headcount (hires, holidays)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="capacities")
+    period = models.PositiveSmallIntegerField(validators=PERIOD)
+    fte = models.DecimalField(
+        max_digits=7, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(100000)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "period"], name="one_fte_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} in period {self.period}: {self.fte} FTE"
+
+
+class BudgetLine(OrgModel):
+    """Money available per period for the initiatives that draw on it."""
+
+    name = models.CharField(max_length=120)
+    per_period = models.DecimalField(
+        "amount per period",
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(10**11)],
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [unique_name("budget line")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoadmapItem(OrgModel):
+    """An initiative's place on the roadmap: when it may, must and does run."""
+
+    initiative = models.OneToOneField(
+        Initiative, on_delete=models.CASCADE, related_name="roadmap_item"
+    )
+    duration = models.PositiveSmallIntegerField(
+        "duration (periods)",
+        validators=[MaxValueValidator(240)],
+        help_text="Whole periods; 0 makes it a milestone.",
+    )
+    earliest = models.PositiveSmallIntegerField(
+        "earliest start (period)", default=0, validators=PERIOD
+    )
+    deadline = models.PositiveSmallIntegerField(
+        "must end by (period)",
+        null=True,
+        blank=True,
+        validators=PERIOD,
+        help_text="The period by whose start it must be finished. Empty for none.",
+    )
+    start = models.PositiveSmallIntegerField(
+        "starts in (period)", null=True, blank=True, validators=PERIOD
+    )
+    pinned = models.BooleanField(
+        "keep this start", default=False, help_text="Scheduling will not move it."
+    )
+    budget_line = models.ForeignKey(
+        BudgetLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+        help_text="Its one-off cost is spread over its periods on this line.",
+    )
+
+    class Meta:
+        ordering = ["start", "initiative__title"]
+        verbose_name = "roadmap item"
+
+    def __str__(self) -> str:
+        return str(self.initiative)
+
+    @property
+    def end(self) -> int | None:
+        return None if self.start is None else self.start + self.duration
+
+
+class Milestone(OrgModel):
+    """A dated checkpoint of an initiative; one past due and not done has slipped."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due = models.DateField("due date")
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["due", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def slipped(self) -> bool:
+        return not self.done and self.due < timezone.localdate()
+
+
+def per_period_fte(effort_months: Decimal, months_per_period: int, duration: int) -> Decimal:
+    """FTE a team gives in each period to spread ``effort_months`` over the item's duration."""
+    if duration <= 0:
+        return Decimal(0)
+    return (effort_months / (duration * months_per_period)).quantize(Decimal("0.01"))

@@ -1,0 +1,296 @@
+"""State changes of the roadmap: items kept in step with approvals, scheduling, moving."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from cairn.assessment.models import Team
+from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
+from cairn.core.services import ServiceError, audit_event, record, snapshot
+from cairn.portfolio.models import Initiative, TeamEffort
+from cairn.portfolio.scoring import scores, with_scoring_data
+from cairn.roadmap.models import (
+    ON_ROADMAP,
+    BudgetLine,
+    Plan,
+    RoadmapItem,
+    RunState,
+    TeamCapacity,
+    per_period_fte,
+)
+from cairn.solver.schedule import Project, Schedule, check, load, solve_schedule
+
+
+@transaction.atomic
+def sync_items(org: Organization, plan: Plan, *, actor=None) -> int:
+    """Give every approved or under-way initiative a roadmap item (returns how many were made).
+
+    New items start at the earliest period; their duration comes from the initiative's months.
+    """
+    have = set(RoadmapItem.objects.filter(organization=org).values_list("initiative_id", flat=True))
+    missing = Initiative.objects.filter(organization=org, status__in=ON_ROADMAP).exclude(
+        pk__in=have
+    )
+    items = [
+        RoadmapItem(
+            organization=org,
+            initiative=i,
+            created_by=actor,
+            duration=max(1, math.ceil(i.duration_months / plan.months_per_period)),
+        )
+        for i in missing
+    ]
+    RoadmapItem.objects.bulk_create(items)
+    return len(items)
+
+
+def items_for(org: Organization):
+    """Roadmap items of initiatives still on the roadmap, with what scheduling reads."""
+    return (
+        RoadmapItem.objects.filter(organization=org, initiative__status__in=ON_ROADMAP)
+        .select_related("initiative", "budget_line")
+        .prefetch_related(
+            Prefetch("initiative__efforts", queryset=TeamEffort.objects.select_related("team")),
+            "initiative__depends_on",
+        )
+    )
+
+
+@dataclass
+class Resources:
+    """Capacity of every resource in every period, and who needs what."""
+
+    capacity: dict[str, list[Decimal]]
+    teams: list[Team]
+    lines: list[BudgetLine]
+
+
+def resources(org: Organization, plan: Plan) -> Resources:
+    """Teams (headcount, or the period's own figure) and budget lines, per period."""
+    n = plan.periods
+    teams = list(Team.objects.filter(organization=org))
+    capacity: dict[str, list[Decimal]] = {t.name: [t.headcount] * n for t in teams}
+    by_id = {t.pk: t for t in teams}
+    for c in TeamCapacity.objects.filter(team__organization=org, period__lt=n):
+        capacity[by_id[c.team_id].name][c.period] = c.fte
+    lines = list(BudgetLine.objects.filter(organization=org))
+    for line in lines:
+        capacity[f"budget: {line.name}"] = [line.per_period] * n
+    return Resources(capacity, teams, lines)
+
+
+def demand(item: RoadmapItem, plan: Plan) -> dict[str, Decimal]:
+    """What an item needs in each period it runs: FTE per team, money per budget line."""
+    need = {
+        e.team.name: per_period_fte(e.months, plan.months_per_period, item.duration)
+        for e in item.initiative.efforts.all()
+        if e.months
+    }
+    if item.budget_line and item.duration:
+        need[f"budget: {item.budget_line.name}"] = (
+            item.initiative.one_off_cost / item.duration
+        ).quantize(Decimal("0.01"))
+    return need
+
+
+def build(org: Organization, plan: Plan):
+    """The scheduling problem of the roadmap, its items by id, and the resources."""
+    items = list(items_for(org))
+    res = resources(org, plan)
+    initiatives = [i.initiative for i in items]
+    values = scores(
+        org, list(with_scoring_data(Initiative.objects.filter(pk__in=[i.pk for i in initiatives])))
+    )
+    on_map = {i.initiative_id for i in items}
+    projects = []
+    for item in items:
+        projects.append(
+            Project(
+                id=str(item.pk),
+                duration=item.duration,
+                demand=demand(item, plan),
+                after=tuple(
+                    str(d.roadmap_item.pk)
+                    for d in item.initiative.depends_on.all()
+                    if d.pk in on_map and hasattr(d, "roadmap_item")
+                ),
+                earliest=min(item.earliest, plan.periods - 1),
+                deadline=item.deadline,
+                weight=max(values[item.initiative_id].score, Decimal(1)),
+                start=item.start if item.pinned else None,
+            )
+        )
+    schedule = Schedule(
+        tuple(projects),
+        {k: tuple(v) for k, v in res.capacity.items()},
+        plan.periods,
+        plan.objective,
+        float(plan.time_limit_s),
+    )
+    return schedule, {str(i.pk): i for i in items}, res
+
+
+@transaction.atomic
+def run_schedule(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
+    """Schedule every unpinned item; a plan that cannot fit changes nothing and says why."""
+    plan = Plan.for_org(org)
+    sync_items(org, plan, actor=actor)
+    problem, items, _ = build(org, plan)
+    answer = solve_schedule(problem)
+    labels = {k: v.initiative.title for k, v in items.items()}
+    result = {**answer.as_dict(), "reasons": [_label(r, labels) for r in answer.reasons]}
+    if answer.status in ("optimal", "feasible"):
+        changed, events = [], []
+        for key, item in items.items():
+            new = answer.start[key]
+            if item.start != new:
+                before = snapshot(item)
+                item.start = new
+                item.version += 1
+                changed.append(item)
+                events.append(
+                    audit_event(
+                        org,
+                        actor=actor,
+                        action=AuditAction.UPDATE,
+                        obj=item,
+                        before=before,
+                        after=snapshot(item),
+                        via=via,
+                    )
+                )
+        RoadmapItem.objects.bulk_update(changed, ["start", "version"])
+        AuditEvent.objects.bulk_create(events)
+        plan.state, result["moved"] = RunState.DONE, len(changed)
+    else:
+        plan.state = RunState.INFEASIBLE
+    plan.result, plan.last_run = result, timezone.now()
+    plan.save(update_fields=["state", "result", "last_run"])
+    record(
+        org,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=plan,
+        before=None,
+        after={"status": result["status"], "makespan": result.get("makespan")},
+        via=via,
+    )
+    return plan
+
+
+def _label(reason: str, labels: dict[str, str]) -> str:
+    """Put initiative titles in place of item ids in a solver's sentence."""
+    words = reason.split(" ")
+    return " ".join(f"“{labels[w]}”" if w in labels else w for w in words)
+
+
+@dataclass
+class Overload:
+    resource: str
+    period: int
+    demand: Decimal
+    capacity: Decimal
+
+
+def _overloads(problem: Schedule, starts) -> list[Overload]:
+    use = load(problem, starts)
+    return [
+        Overload(r, t, v, problem.cap(r, t))
+        for r, values in use.items()
+        for t, v in enumerate(values)
+        if v > problem.cap(r, t)
+    ]
+
+
+def current_starts(items: dict[str, RoadmapItem]) -> dict[str, int]:
+    """Starts of the items placed so far, by item id."""
+    return {k: i.start for k, i in items.items() if i.start is not None}
+
+
+@transaction.atomic
+def move_item(item: RoadmapItem, start: int, *, actor, via: AuditVia = AuditVia.WEB) -> list[str]:
+    """Move one item by hand and keep it there; nothing else moves. Returns every rule the
+    roadmap now breaks (overloads, order, deadlines), in words, for the person to see."""
+    plan = Plan.for_org(item.organization)
+    if not 0 <= start <= plan.periods - item.duration:
+        raise ServiceError(f"Choose a start between period 0 and {plan.periods - item.duration}.")
+    before = snapshot(item)
+    item.start, item.pinned = start, True
+    item.version += 1
+    item.save(update_fields=["start", "pinned", "version", "updated"])
+    record(
+        item.organization,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=item,
+        before=before,
+        after=snapshot(item),
+        via=via,
+    )
+    return problems_now(item.organization, plan)
+
+
+def problems_now(org: Organization, plan: Plan) -> list[str]:
+    """What the roadmap as it stands breaks, in words with titles and period names."""
+    problem, items, _ = build(org, plan)
+    starts = current_starts(items)
+    if len(starts) < len(items):
+        return []  # not every item placed yet: scheduling will place them
+    labels = {k: f"“{v.initiative.title}”" for k, v in items.items()}
+    found = []
+    for o in _overloads(problem, starts):
+        found.append(
+            f"{o.resource} is over capacity in {plan.period_label(o.period)}: needs "
+            f"{_fmt(o.demand)}, has {_fmt(o.capacity)}"
+        )
+    relaxed = Schedule(
+        tuple(
+            Project(p.id, p.duration, {}, p.after, p.earliest, p.deadline, p.weight, None)
+            for p in problem.projects
+        ),
+        {},
+        problem.horizon,
+    )
+    for message in check(relaxed, starts):
+        found.append(" ".join(labels.get(w, w) for w in message.split(" ")))
+    return found
+
+
+def _fmt(number: Decimal) -> str:
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+@transaction.atomic
+def set_capacities(
+    org: Organization,
+    teams: dict[int, Team],
+    values: dict[tuple[int, int], Decimal],
+    *,
+    actor,
+    via: AuditVia = AuditVia.WEB,
+) -> None:
+    """Replace the per-period capacities of the organisation's teams (others: headcount)."""
+    current = TeamCapacity.objects.filter(team__organization=org)
+    before = {f"{teams[c.team_id].name} period {c.period}": str(c.fte) for c in current}
+    current.delete()
+    TeamCapacity.objects.bulk_create(
+        [TeamCapacity(team=teams[t], period=n, fte=v) for (t, n), v in values.items()]
+    )
+    after = {f"{teams[t].name} period {n}": str(v) for (t, n), v in values.items()}
+    if before != after:
+        plan = Plan.for_org(org)
+        record(
+            org,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=plan,
+            before={"capacity": before},
+            after={"capacity": after},
+            via=via,
+        )
