@@ -189,6 +189,9 @@ PAYLOADS = {
     "initiatives": {"title": "{method} initiative", "impact": "high", "one_off_cost": "10"},
     "criteria": {"name": "{method} criterion", "source": "urgency", "weight": "2.5"},
     "scenarios": {"name": "{method} scenario", "one_off_budget": "500", "time_limit_s": 1},
+    "milestones": {"title": "{method} milestone", "due": "2027-05-01"},
+    "budget-lines": {"name": "{method} line", "per_period": "1000"},
+    "roadmap": {"start": 1},
 }
 
 
@@ -207,6 +210,8 @@ class ApiIsolationTests(MatrixBase):
         }
         if collection == "missions":
             payload["goal_ids"] = [self.goal.pk]
+        if collection == "milestones":
+            payload["initiative_id"] = self.roadmap["second"].pk
         item = self.objects(own)
         id_by_collection = {
             "goals": item["goal_id"],
@@ -221,6 +226,9 @@ class ApiIsolationTests(MatrixBase):
             "initiatives": item["initiative_id"],
             "criteria": item["criterion_id"],
             "scenarios": item["scenario_id"],
+            "milestones": item["milestone_id"],
+            "budget-lines": item["budget_id"],
+            "roadmap": item["item_id"],
         }
         url = path.replace("{org}", org)
         if "{item_id}" in url:
@@ -234,7 +242,7 @@ class ApiIsolationTests(MatrixBase):
 
     def test_api_is_covered(self):
         operations = list(self.operations())
-        self.assertGreaterEqual(len(operations), 72)
+        self.assertGreaterEqual(len(operations), 87)
 
     def test_api_anonymous_gets_401(self):
         for path, method in self.operations():

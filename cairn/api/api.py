@@ -10,6 +10,7 @@ from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
 from cairn.goals.api import router as goals_router
 from cairn.portfolio.api import router as path_router
+from cairn.roadmap.api import router as roadmap_router
 
 api = NinjaAPI(
     title="Cairn API",
@@ -66,3 +67,4 @@ api.add_router("", orgs)
 api.add_router("", goals_router)
 api.add_router("", terrain_router)
 api.add_router("", path_router)
+api.add_router("", roadmap_router)

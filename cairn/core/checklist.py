@@ -28,5 +28,6 @@ def getting_started(org) -> list[Step]:
     from cairn.assessment import checklist as terrain
     from cairn.goals import checklist as destination
     from cairn.portfolio import checklist as path
+    from cairn.roadmap import checklist as roadmap
 
-    return destination.steps(org) + terrain.steps(org) + path.steps(org)
+    return destination.steps(org) + terrain.steps(org) + path.steps(org) + roadmap.steps(org)

@@ -213,27 +213,13 @@ def current_starts(items: dict[str, RoadmapItem]) -> dict[str, int]:
     return {k: i.start for k, i in items.items() if i.start is not None}
 
 
-@transaction.atomic
 def move_item(item: RoadmapItem, start: int, *, actor, via: AuditVia = AuditVia.WEB) -> list[str]:
     """Move one item by hand and keep it there; nothing else moves. Returns every rule the
     roadmap now breaks (overloads, order, deadlines), in words, for the person to see."""
     plan = Plan.for_org(item.organization)
     if not 0 <= start <= plan.periods - item.duration:
         raise ServiceError(f"Choose a start between period 0 and {plan.periods - item.duration}.")
-    before = snapshot(item)
-    item.start, item.pinned = start, True
-    item.version += 1
-    item.save(update_fields=["start", "pinned", "version", "updated"])
-    record(
-        item.organization,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=item,
-        before=before,
-        after=snapshot(item),
-        via=via,
-    )
-    return problems_now(item.organization, plan)
+    return update_item(item, {"start": start, "pinned": True}, plan, actor=actor, via=via)
 
 
 def problems_now(org: Organization, plan: Plan) -> list[str]:
@@ -294,3 +280,44 @@ def set_capacities(
             after={"capacity": after},
             via=via,
         )
+
+
+@transaction.atomic
+def update_item(
+    item: RoadmapItem, changes: dict, plan: Plan, *, actor, via: AuditVia = AuditVia.WEB
+) -> list[str]:
+    """Change an item's start, pin, earliest start, deadline or duration, checking they fit the
+    roadmap. A new start keeps the item there. Returns what the roadmap now breaks."""
+    new = {
+        "start": item.start,
+        "pinned": item.pinned,
+        "earliest": item.earliest,
+        "deadline": item.deadline,
+        "duration": item.duration,
+        **changes,
+    }
+    if "start" in changes and changes["start"] is not None and "pinned" not in changes:
+        new["pinned"] = True
+    if new["duration"] > plan.periods:
+        raise ServiceError(f"The roadmap holds {plan.periods} periods.")
+    if new["start"] is not None and new["start"] + new["duration"] > plan.periods:
+        raise ServiceError("It would run past the end of the roadmap.")
+    if new["deadline"] is not None and new["earliest"] + new["duration"] > new["deadline"]:
+        raise ServiceError("It cannot end by its deadline if it starts no earlier.")
+    if new["pinned"] and new["start"] is None:
+        raise ServiceError("Give the start to keep.")
+    before = snapshot(item)
+    for key, value in new.items():
+        setattr(item, key, value)
+    item.version += 1
+    item.save()
+    record(
+        item.organization,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=item,
+        before=before,
+        after=snapshot(item),
+        via=via,
+    )
+    return problems_now(item.organization, plan)

@@ -92,7 +92,7 @@ def gantt(request):
                         if hasattr(d, "roadmap_item") and str(d.roadmap_item.pk) in items
                     ),
                     "custom_class": f"bar-{QUADRANT_COLOURS[item.initiative.quadrant]}"
-                    + (" bar-pinned" if item.pinned else ""),
+                    + ("-pinned" if item.pinned else ""),  # frappe-gantt takes one class name
                     "url": _url(request, "item_edit", item.pk),
                     "move_url": _url(request, "item_move", item.pk),
                 }
@@ -105,7 +105,7 @@ def gantt(request):
                 "start": m.due.isoformat(),
                 "end": m.due.isoformat(),
                 "progress": 100 if m.done else 0,
-                "custom_class": "bar-milestone" + (" bar-slipped" if m.slipped else ""),
+                "custom_class": "bar-slipped" if m.slipped else "bar-milestone",
                 "url": _url(request, "milestone_edit", m.pk),
                 "milestone": True,
             }

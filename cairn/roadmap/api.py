@@ -1,0 +1,215 @@
+"""REST endpoints of the roadmap: the schedule and running it, items, resources, milestones,
+budget lines."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.http import Http404
+from ninja import Field, Router, Schema
+
+from cairn.api.common import MAX_ID, RowOut, Version, crud, membership_for
+from cairn.core.models import AuditVia, Role
+from cairn.core.services import ServiceError
+from cairn.roadmap import services
+from cairn.roadmap.forms import BudgetLineForm, MilestoneForm
+from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem
+from cairn.solver.schedule import load
+
+router = Router(tags=["Roadmap"])
+
+
+class ItemOut(Schema):
+    id: int
+    initiative_id: int
+    title: str
+    start: int | None
+    duration: int
+    earliest: int
+    deadline: int | None
+    pinned: bool
+    start_date: date | None
+    end_date: date | None
+    version: int
+
+
+class RoadmapOut(Schema):
+    periods: int
+    granularity: str
+    starts_on: date
+    objective: str
+    state: str
+    last_result: dict | None
+    items: list[ItemOut]
+    problems: list[str]
+
+
+class ItemIn(Schema):
+    start: int | None = Field(None, ge=0, le=239)
+    pinned: bool | None = None
+    earliest: int | None = Field(None, ge=0, le=239)
+    deadline: int | None = Field(None, ge=1, le=240)
+    duration: int | None = Field(None, ge=0, le=240)
+
+
+class ResourceOut(Schema):
+    name: str
+    capacity: list[Decimal]
+    demand: list[Decimal]
+    over_in_periods: list[int]
+
+
+def _item_out(plan: Plan, item: RoadmapItem) -> dict:
+    placed = item.start is not None
+    return {
+        "id": item.pk,
+        "initiative_id": item.initiative_id,
+        "title": item.initiative.title,
+        "start": item.start,
+        "duration": item.duration,
+        "earliest": item.earliest,
+        "deadline": item.deadline,
+        "pinned": item.pinned,
+        "version": item.version,
+        "start_date": plan.period_start(item.start) if placed else None,
+        "end_date": plan.period_start(item.start + item.duration) - timedelta(days=1)
+        if placed
+        else None,
+    }
+
+
+def _roadmap(org) -> dict:
+    plan = Plan.for_org(org)
+    services.sync_items(org, plan)
+    _, items, _ = services.build(org, plan)
+    return {
+        "periods": plan.periods,
+        "granularity": plan.granularity,
+        "starts_on": plan.starts_on,
+        "objective": plan.objective,
+        "state": plan.state,
+        "last_result": plan.result,
+        "items": [_item_out(plan, i) for i in items.values()],
+        "problems": services.problems_now(org, plan),
+    }
+
+
+@router.get(
+    "/orgs/{org}/roadmap",
+    response=RoadmapOut,
+    operation_id="get_roadmap",
+    summary="The roadmap: every item's period, and what the plan now breaks",
+)
+def get_roadmap(request, org: str):
+    return _roadmap(membership_for(request, org).organization)
+
+
+@router.post(
+    "/orgs/{org}/roadmap/run",
+    response=RoadmapOut,
+    operation_id="run_roadmap",
+    summary="Schedule every item not kept in place (nothing changes if no plan fits)",
+)
+def run_roadmap(request, org: str):
+    membership = membership_for(request, org, Role.EDITOR)
+    services.run_schedule(membership.organization, actor=request.auth, via=AuditVia.API)
+    return _roadmap(membership.organization)
+
+
+@router.patch(
+    "/orgs/{org}/roadmap/items/{item_id}",
+    response={200: ItemOut, 422: dict},
+    operation_id="update_roadmap_item",
+    summary="Move an item (it is then kept there) or change its limits",
+)
+def update_item(request, org: str, item_id: int, payload: ItemIn):
+    membership = membership_for(request, org, Role.EDITOR)
+    if not 0 < item_id <= MAX_ID:
+        raise Http404
+    item = (
+        RoadmapItem.objects.select_related("initiative")
+        .filter(organization=membership.organization, pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    changes = payload.dict(exclude_unset=True)
+    plan = Plan.for_org(membership.organization)
+    try:
+        services.update_item(item, changes, plan, actor=request.auth, via=AuditVia.API)
+    except ServiceError as e:
+        from ninja.responses import Status
+
+        return Status(422, {"detail": str(e)})
+    return _item_out(plan, item)
+
+
+@router.get(
+    "/orgs/{org}/roadmap/resources",
+    response=list[ResourceOut],
+    operation_id="list_roadmap_resources",
+    summary="Capacity and demand of every team and budget line, per period",
+)
+def list_resources(request, org: str):
+    organization = membership_for(request, org).organization
+    plan = Plan.for_org(organization)
+    problem, items, _ = services.build(organization, plan)
+    use = load(problem, services.current_starts(items))
+    return [
+        {
+            "name": r,
+            "capacity": list(caps),
+            "demand": use[r],
+            "over_in_periods": [
+                t for t, (d, c) in enumerate(zip(use[r], caps, strict=True)) if d > c
+            ],
+        }
+        for r, caps in problem.capacity.items()
+    ]
+
+
+class MilestoneIn(Schema):
+    initiative_id: int
+    title: str = Field(..., min_length=1, max_length=200)
+    due: date
+    done: bool = False
+    version: int | None = Version
+
+
+class MilestoneOut(RowOut):
+    initiative_id: int
+    title: str
+    due: date
+    done: bool
+    slipped: bool
+
+
+class BudgetLineIn(Schema):
+    name: str = Field(..., min_length=1, max_length=120)
+    per_period: Decimal = Field(..., ge=0, le=10**11, decimal_places=2)
+    version: int | None = Version
+
+
+class BudgetLineOut(RowOut):
+    name: str
+    per_period: Decimal
+
+
+crud(
+    router,
+    path="/orgs/{org}/milestones",
+    model=Milestone,
+    form_class=MilestoneForm,
+    schema_in=MilestoneIn,
+    schema_out=MilestoneOut,
+    field_map={"initiative_id": "initiative"},
+    queryset=lambda: Milestone.objects.all(),
+)
+crud(
+    router,
+    path="/orgs/{org}/budget-lines",
+    model=BudgetLine,
+    form_class=BudgetLineForm,
+    schema_in=BudgetLineIn,
+    schema_out=BudgetLineOut,
+    queryset=lambda: BudgetLine.objects.all(),
+)
