@@ -13,6 +13,7 @@ from django.utils import timezone
 from cairn.assessment.models import Team
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
 from cairn.core.services import ServiceError, audit_event, record, snapshot
+from cairn.goals.models import BusinessGoal
 from cairn.portfolio.models import Initiative, TeamEffort
 from cairn.portfolio.scoring import scores, with_scoring_data
 from cairn.roadmap.models import (
@@ -57,7 +58,13 @@ def items_for(org: Organization):
         .select_related("initiative", "budget_line")
         .prefetch_related(
             Prefetch("initiative__efforts", queryset=TeamEffort.objects.select_related("team")),
-            "initiative__depends_on",
+            Prefetch(
+                "initiative__depends_on",
+                queryset=Initiative.objects.select_related("roadmap_item").only(
+                    "id", "title", "roadmap_item__id"
+                ),
+            ),
+            Prefetch("initiative__goals", queryset=BusinessGoal.objects.only("id", "title")),
         )
     )
 
@@ -222,9 +229,12 @@ def move_item(item: RoadmapItem, start: int, *, actor, via: AuditVia = AuditVia.
     return update_item(item, {"start": start, "pinned": True}, plan, actor=actor, via=via)
 
 
-def problems_now(org: Organization, plan: Plan) -> list[str]:
-    """What the roadmap as it stands breaks, in words with titles and period names."""
-    problem, items, _ = build(org, plan)
+def problems_now(org: Organization, plan: Plan, built=None) -> list[str]:
+    """What the roadmap as it stands breaks, in words with titles and period names.
+
+    ``built`` is what ``build`` returned, when the caller has it already.
+    """
+    problem, items, _ = built or build(org, plan)
     starts = current_starts(items)
     if len(starts) < len(items):
         return []  # not every item placed yet: scheduling will place them

@@ -119,7 +119,9 @@ def gantt(request):
             "tasks": tasks,
             "group": group,
             "unplaced": unplaced,
-            "problems": services.problems_now(request.org, plan) if not unplaced else [],
+            "problems": services.problems_now(request.org, plan, (problem, items, res))
+            if not unplaced
+            else [],
             "count": len(items),
             "slipped": [m for m in milestones if m.slipped],
             "periods": [

@@ -1,0 +1,199 @@
+"""The roadmap: items follow approvals, scheduling respects capacity, moves report problems."""
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+from icalendar import Calendar
+from openpyxl import load_workbook
+
+from cairn.assessment.models import Team
+from cairn.core import services as core_services
+from cairn.core.models import AuditEvent
+from cairn.portfolio.models import Initiative, TeamEffort
+from cairn.roadmap import services
+from cairn.roadmap.models import Milestone, Plan, RoadmapItem, TeamCapacity, first_of_quarter
+from tests.base import CairnTestCase
+
+
+class PlanTests(CairnTestCase):
+    def test_periods_and_labels(self):
+        plan = Plan.objects.get(organization=self.org)  # quarters from 1 October 2026
+        self.assertEqual(plan.periods, 12)  # a 3-year horizon
+        self.assertEqual(plan.period_start(2), date(2027, 4, 1))
+        self.assertEqual(plan.period_of(date(2027, 5, 20)), 2)
+        self.assertEqual(plan.period_label(0), "Q1 Oct 2026")
+        self.assertEqual(first_of_quarter(date(2026, 11, 28), fiscal_start=4), date(2026, 10, 1))
+        self.assertEqual(first_of_quarter(date(2026, 2, 3), fiscal_start=4), date(2026, 1, 1))
+
+    def test_slipped_milestones(self):
+        m = Milestone(due=date(2000, 1, 1), done=False)
+        self.assertTrue(m.slipped)
+        m.done = True
+        self.assertFalse(m.slipped)
+
+
+class SchedulingTests(CairnTestCase):
+    def setUp(self):
+        self.plan = Plan.objects.get(organization=self.org)
+        self.team = Team.objects.create(organization=self.org, name="Apps", headcount=2)
+        first, second = self.roadmap["first"], self.roadmap["second"]
+        # 3 FTE-months over one quarter = 1 FTE; 12 over two quarters = 2 FTE
+        TeamEffort.objects.create(initiative=first, team=self.team, months=3)
+        TeamEffort.objects.create(initiative=second, team=self.team, months=12)
+
+    def test_new_approvals_join_the_roadmap(self):
+        approved = Initiative.objects.create(
+            organization=self.org, title="Portal", status="approved", duration_months=7
+        )
+        self.assertEqual(services.sync_items(self.org, self.plan), 1)
+        self.assertEqual(RoadmapItem.objects.get(initiative=approved).duration, 3)  # 7 months
+        self.assertEqual(services.sync_items(self.org, self.plan), 0)
+
+    def test_schedule_respects_order_and_capacity(self):
+        services.run_schedule(self.org, actor=self.editor)
+        first = RoadmapItem.objects.get(initiative=self.roadmap["first"])
+        second = RoadmapItem.objects.get(initiative=self.roadmap["second"])
+        self.assertEqual((first.start, second.start), (0, 1))  # the CRM follows the data work
+        self.plan.refresh_from_db()
+        self.assertEqual(self.plan.result["status"], "optimal")
+        self.assertEqual(services.problems_now(self.org, self.plan), [])
+        self.assertTrue(
+            AuditEvent.objects.filter(object_type="roadmap.roadmapitem", action="update").exists()
+        )
+        # A lean quarter: the team has no one in period 1, so the CRM waits a quarter.
+        TeamCapacity.objects.create(team=self.team, period=1, fte=Decimal("0.5"))
+        services.run_schedule(self.org, actor=self.editor)
+        second.refresh_from_db()
+        self.assertEqual(second.start, 2)
+
+    def test_no_plan_fits_changes_nothing_and_says_why(self):
+        services.run_schedule(self.org, actor=self.editor)
+        RoadmapItem.objects.filter(initiative=self.roadmap["second"]).update(deadline=2)
+        RoadmapItem.objects.filter(initiative=self.roadmap["first"]).update(earliest=1)
+        before = list(RoadmapItem.objects.order_by("pk").values_list("start", flat=True))
+        plan = services.run_schedule(self.org, actor=self.editor)
+        self.assertEqual(plan.state, "infeasible")
+        self.assertIn(
+            "“New CRM” cannot end by period 2: it cannot end before period 4 because "
+            "it must follow “Clean the data”",
+            plan.result["reasons"],
+        )
+        after = list(RoadmapItem.objects.order_by("pk").values_list("start", flat=True))
+        self.assertEqual(before, after)
+
+    def test_a_move_by_hand_is_kept_and_its_problems_reported(self):
+        services.run_schedule(self.org, actor=self.editor)
+        second = RoadmapItem.objects.get(initiative=self.roadmap["second"])
+        problems = services.move_item(second, 0, actor=self.editor)
+        second.refresh_from_db()
+        self.assertEqual((second.start, second.pinned), (0, True))
+        self.assertIn("Apps is over capacity in Q1 Oct 2026: needs 3, has 2", problems)
+        self.assertIn("“New CRM” starts at 0 before “Clean the data” has ended", problems)
+        first = RoadmapItem.objects.get(initiative=self.roadmap["first"])
+        self.assertEqual(first.start, 0)  # nothing else moved
+        with self.assertRaises(core_services.ServiceError):
+            services.move_item(second, 11, actor=self.editor)  # would run past the end
+
+
+class RoadmapPageTests(CairnTestCase):
+    def test_pages_and_query_counts(self):
+        self.login("owner")
+        services.run_schedule(self.org, actor=self.owner)
+        item = self.roadmap["item"]
+        # Every page: session, user, membership+organisation, switcher (4); the roadmap read
+        # (plan, items with initiatives, efforts, dependencies, goals, teams, capacities, budget
+        # lines, scored initiatives 3, criteria: 12); then what the page adds.
+        pages = [
+            ("roadmap:gantt", [], 17),  # + milestones
+            ("roadmap:capacity", [], 16),
+            ("roadmap:board", [], 17),  # + milestones
+            ("roadmap:resources", [], 8),
+            ("roadmap:milestones", [], 5),
+        ]
+        for name, args, expected in pages:
+            with self.subTest(page=name):
+                self.assertQueryCount(expected, self.client.get, self.url(name, *args))
+        for k in range(4):
+            i = Initiative.objects.create(
+                organization=self.org, title=f"More {k}", status="approved"
+            )
+            i.depends_on.set([self.roadmap["first"]])
+            Milestone.objects.create(
+                organization=self.org, initiative=i, title=f"M{k}", due=date(2027, 1, k + 1)
+            )
+        services.run_schedule(self.org, actor=self.owner)
+        for name, args, expected in pages:
+            with self.subTest(page=name, grown=True):
+                self.assertQueryCount(expected, self.client.get, self.url(name, *args))
+        self.assertContains(self.client.get(self.url("roadmap:gantt")), "New CRM")
+        self.assertEqual(item.pk, self.roadmap["item"].pk)
+
+    def test_move_endpoint_and_forms_refuse_bad_input(self):
+        self.login("editor")
+        item = self.roadmap["item"]
+        url = self.url("roadmap:item_move", item.pk)
+        self.assertEqual(self.client.post(url, {"start": "abc"}).status_code, 422)
+        self.assertEqual(self.client.post(url, {"start": "2099-99-99"}).status_code, 422)
+        moved = self.client.post(url, {"start": "2027-01-15"}).json()
+        self.assertEqual((moved["start"], moved["label"]), (1, "Q2 Jan 2027"))
+        edit = self.client.post(
+            self.url("roadmap:item_edit", item.pk),
+            {"duration": 2, "earliest": 5, "deadline": 6, "start": "", "pinned": "on"},
+        )
+        self.assertContains(edit, "cannot end by then")
+        self.assertContains(edit, "Choose the start to keep")
+        bad = self.client.post(
+            self.url("roadmap:capacity_save"),
+            {f"cap-{self.terrain['team'].pk}-0": "lots"},
+            follow=True,
+        )
+        self.assertContains(bad, "is not a number of FTE")
+        self.assertFalse(TeamCapacity.objects.exists())
+
+    def test_exports(self):
+        self.login("viewer")
+        services.run_schedule(self.org, actor=self.owner)
+        xlsx = self.client.get(self.url("roadmap:export", "xlsx"))
+        rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+        self.assertEqual(rows[0][:4], ("initiative", "status", "quadrant", "starts"))
+        self.assertIn("New CRM", [r[0] for r in rows])
+        ics = Calendar.from_ical(self.client.get(self.url("roadmap:milestones_ics")).content)
+        events = list(ics.walk("VEVENT"))
+        self.assertEqual([str(e["summary"]) for e in events], ["Pilot live (New CRM)"])
+        self.assertEqual(events[0].decoded("dtstart"), date(2027, 3, 1))
+
+
+class RoadmapApiTests(CairnTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.key = core_services.create_api_token(cls.editor, "t")[1]
+
+    def api(self, method, path, body=None):
+        return self.client.generic(
+            method,
+            f"/api/v1/orgs/acme{path}",
+            json.dumps(body or {}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.key}",
+        )
+
+    def test_run_read_and_move(self):
+        body = self.api("POST", "/roadmap/run").json()
+        starts = {i["title"]: i["start"] for i in body["items"]}
+        self.assertEqual(starts, {"Clean the data": 0, "New CRM": 1})
+        item = self.roadmap["item"].pk
+        moved = self.api("PATCH", f"/roadmap/items/{item}", {"start": 0})
+        self.assertEqual(moved.status_code, 200)
+        self.assertTrue(moved.json()["pinned"])
+        problems = self.api("GET", "/roadmap").json()["problems"]
+        self.assertTrue(any("before “Clean the data” has ended" in p for p in problems))
+        bad = self.api("PATCH", f"/roadmap/items/{item}", {"start": 11})
+        self.assertEqual(bad.status_code, 422)
+        self.assertEqual(
+            self.api("PATCH", f"/roadmap/items/{item}", {"start": -1}).status_code, 422
+        )
+        resources = self.api("GET", "/roadmap/resources").json()
+        self.assertEqual(resources[0]["name"], "Sales ops")
