@@ -31,6 +31,12 @@ PAGES = [
     ("scenarios", "/o/summit/path/scenarios/", "Scenarios: choose the portfolio"),
     ("scenario-demo", "/o/summit/path/scenarios/{lean}/", "Lean year"),
     ("initiative", "/o/summit/path/initiatives/{initiative}/", "Automate team-order quoting"),
+    ("roadmap-demo", "/o/summit/roadmap/", "When the work happens"),
+    ("roadmap-by-team", "/o/summit/roadmap/?group=team", "When the work happens"),
+    ("capacity-demo", "/o/summit/roadmap/capacity/", "Capacity, period by period"),
+    ("board", "/o/summit/roadmap/board/", "The roadmap on one page"),
+    ("resources", "/o/summit/roadmap/resources/", "Teams and budget, period by period"),
+    ("milestones", "/o/summit/roadmap/milestones/", "Milestones"),
     ("profile", "/profile/", "demo-owner"),
     ("organisations", "/", "Your organisations"),
 ]

@@ -4,31 +4,15 @@
   const token = () => document.querySelector('meta[name="csrf-token"]').content;
 
   function showProblems(result) {
+    // The page itself lists what the roadmap now breaks; this says what the move did.
     const box = document.getElementById("move-result");
     if (!box) return;
     box.hidden = false;
-    box.className = "alert " + (result.error || result.problems.length ? "alert-danger" : "alert-success");
-    box.replaceChildren();
-    const title = document.createElement("strong");
-    if (result.error) {
-      title.textContent = result.error;
-      box.append(title);
-      return;
-    }
-    title.textContent = result.problems.length
-      ? `Moved to ${result.label}, and kept there. This plan now breaks ${result.problems.length} rule(s):`
-      : `Moved to ${result.label}, and kept there. Everything still fits.`;
-    box.append(title);
-    if (result.problems.length) {
-      const list = document.createElement("ul");
-      list.className = "mb-0";
-      result.problems.forEach((p) => {
-        const li = document.createElement("li");
-        li.textContent = p;
-        list.append(li);
-      });
-      box.append(list);
-    }
+    box.className = "alert " + (result.error ? "alert-danger" : "alert-info");
+    box.textContent = result.error
+      ? result.error
+      : `Moved to ${result.label}, and kept there. ` +
+        (result.problems.length ? "It now breaks the rules listed below." : "Everything still fits.");
   }
 
   window.cairnGantt = function (element, tasks, readOnly) {
@@ -54,9 +38,19 @@
           method: "POST",
           headers: { "X-CSRFToken": token(), "Content-Type": "application/x-www-form-urlencoded" },
           body: new URLSearchParams({ start: day }),
-        }).then((r) => r.json()).then(showProblems);
+        }).then((r) => r.json()).then((result) => {
+          // Redraw from the server so the bar snaps to its period; say what happened after.
+          sessionStorage.setItem("cairn-move", JSON.stringify(result));
+          window.location.reload();
+        });
       },
     });
   };
-  window.cairnShowMove = showProblems;
+  document.addEventListener("DOMContentLoaded", () => {
+    const saved = sessionStorage.getItem("cairn-move");
+    if (saved) {
+      sessionStorage.removeItem("cairn-move");
+      showProblems(JSON.parse(saved));
+    }
+  });
 })();
