@@ -26,6 +26,7 @@ from cairn.solver.schedule import (  # noqa: E402
 
 SIZES = (30, 60, 120)
 INSTANCES = 5  # per size
+STRENGTHS = (0.2, 0.25, 0.3, 0.4, 0.5)
 RESOURCES = ("R1", "R2", "R3", "R4")
 
 
@@ -76,7 +77,8 @@ def critical_path(problem: Schedule) -> int:
 
 
 def run(n: int, seed: int) -> dict:
-    problem = generate(n, seed, strength=0.15)
+    # Resource strength as PSPLIB varies it: from tight (0.2) to loose (0.5).
+    problem = generate(n, seed, strength=STRENGTHS[(seed - 1) % len(STRENGTHS)])
     started = time.perf_counter()
     answer = solve_schedule(problem)
     seconds = time.perf_counter() - started

@@ -152,6 +152,32 @@ class RoadmapPageTests(CairnTestCase):
         self.assertContains(bad, "is not a number of FTE")
         self.assertFalse(TeamCapacity.objects.exists())
 
+    def test_settings_are_audited_and_checked(self):
+        self.login("editor")
+        url = self.url("roadmap:settings")
+        bad = self.client.post(
+            url,
+            {
+                "granularity": "month",
+                "starts_on": "2026-10-15",
+                "objective": "makespan",
+                "time_limit_s": 5,
+            },
+        )
+        self.assertContains(bad, "first day of a month")
+        self.client.post(
+            url,
+            {
+                "granularity": "month",
+                "starts_on": "2026-10-01",
+                "objective": "makespan",
+                "time_limit_s": 5,
+            },
+        )
+        plan = Plan.objects.get(organization=self.org)
+        self.assertEqual((plan.granularity, plan.periods), ("month", 36))
+        self.assertTrue(AuditEvent.objects.filter(object_type="roadmap.plan").exists())
+
     def test_exports(self):
         self.login("viewer")
         services.run_schedule(self.org, actor=self.owner)

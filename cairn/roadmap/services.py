@@ -331,3 +331,23 @@ def update_item(
         via=via,
     )
     return problems_now(item.organization, plan)
+
+
+@transaction.atomic
+def update_plan(plan: Plan, changes: dict, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
+    """Change the roadmap's periods, start, objective or time limit (audited)."""
+    before = snapshot(plan)
+    for key, value in changes.items():
+        setattr(plan, key, value)
+    plan.version += 1
+    plan.save()
+    record(
+        plan.organization,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=plan,
+        before=before,
+        after=snapshot(plan),
+        via=via,
+    )
+    return plan

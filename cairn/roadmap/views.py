@@ -245,7 +245,7 @@ def settings_page(request):
     plan = Plan.for_org(request.org)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_plan(plan, form.cleaned_data, actor=request.user)
         messages.success(request, "Roadmap settings saved. Schedule again to use them.")
         return redirect(_url(request, "gantt"))
     return render(
