@@ -89,13 +89,17 @@ def main() -> None:
     setup_django()
     from django.db import connection
     from portfolio import bench_portfolio, print_table
+    from schedule import bench_schedule
+    from schedule import print_table as print_schedule
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     portfolio = bench_portfolio()
+    schedule = bench_schedule()
     report = {
         "database": connection.vendor,
         "benchmarks": [bench_import_applications(n)],
         "portfolio": portfolio,
+        "schedule": schedule,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"database: {report['database']}")
@@ -108,6 +112,7 @@ def main() -> None:
             )
         print(f"  target: {b['target']}")
     print_table(portfolio)
+    print_schedule(schedule)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,13 @@ from cairn.solver.schedule import (  # noqa: E402
     Project,
     Schedule,
     check,
+    lower_bound,
     objective_value,
     serial_schedule,
     solve_schedule,
 )
 
-SIZES = (30, 60, 120)
+SIZES = tuple(int(s) for s in __import__("os").environ.get("BENCH_SIZES", "30,60,120").split(","))
 INSTANCES = 5  # per size
 STRENGTHS = (0.2, 0.25, 0.3, 0.4, 0.5)
 RESOURCES = ("R1", "R2", "R3", "R4")
@@ -85,7 +86,7 @@ def run(n: int, seed: int) -> dict:
     assert check(problem, answer.start) == [], "the schedule breaks a rule"
     heuristic = serial_schedule(problem)
     h = int(objective_value(problem, heuristic)) if heuristic else None
-    bound = max(answer.lower_bound or 0, critical_path(problem))
+    bound = max(answer.lower_bound or 0, critical_path(problem), lower_bound(problem))
     return {
         "projects": n,
         "seed": seed,

@@ -339,6 +339,23 @@ def _scale(values) -> int:
     return 10 ** min(digits, 6)
 
 
+def lower_bound(problem: Schedule) -> int:
+    """A makespan no schedule can beat: the longest chain of work, and for each resource the
+    periods its total work needs at its largest capacity."""
+    ends: dict[str, int] = {}
+    for p in topological(problem) or []:
+        ends[p.id] = max([p.earliest, *(ends[a] for a in p.after)]) + p.duration
+    bound = max(ends.values(), default=0)
+    for resource, caps in problem.capacity.items():
+        work = sum(
+            (p.demand.get(resource, Decimal(0)) * p.duration for p in problem.projects), Decimal(0)
+        )
+        top = max(caps, default=Decimal(0))
+        if work and top:
+            bound = max(bound, math.ceil(work / top))
+    return min(bound, problem.horizon)
+
+
 def solve_schedule(problem: Schedule) -> Answer:
     """The best schedule within capacity, precedence, pins and deadlines, with its status."""
     from ortools.sat.python import cp_model
@@ -381,6 +398,7 @@ def solve_schedule(problem: Schedule) -> Answer:
     if problem.objective == "makespan":
         makespan = model.new_int_var(0, problem.horizon, "makespan")
         model.add_max_equality(makespan, list(ends.values()) or [0])
+        model.add(makespan >= lower_bound(problem))  # helps the solver prove its bound
         model.minimize(makespan)
         weight_scale = 1
     else:
