@@ -214,6 +214,11 @@ class RoadmapApiTests(CairnTestCase):
         moved = self.api("PATCH", f"/roadmap/items/{item}", {"start": 0})
         self.assertEqual(moved.status_code, 200)
         self.assertTrue(moved.json()["pinned"])
+        self.assertTrue(
+            any("before “Clean the data” has ended" in p for p in moved.json()["problems"])
+        )
+        stale = self.api("PATCH", f"/roadmap/items/{item}", {"start": 2, "version": 1})
+        self.assertEqual(stale.status_code, 409)
         problems = self.api("GET", "/roadmap").json()["problems"]
         self.assertTrue(any("before “Clean the data” has ended" in p for p in problems))
         bad = self.api("PATCH", f"/roadmap/items/{item}", {"start": 11})

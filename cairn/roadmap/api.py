@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from django.http import Http404
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
-from cairn.api.common import MAX_ID, RowOut, Version, crud, membership_for
+from cairn.api.common import MAX_ID, ErrorOut, RowOut, Version, crud, membership_for
 from cairn.core.models import AuditVia, Role
-from cairn.core.services import ServiceError
+from cairn.core.services import ConflictError, ServiceError
 from cairn.roadmap import services
 from cairn.roadmap.forms import BudgetLineForm, MilestoneForm
 from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem
@@ -44,11 +45,16 @@ class RoadmapOut(Schema):
 
 
 class ItemIn(Schema):
+    version: int | None = Version
     start: int | None = Field(None, ge=0, le=239)
     pinned: bool | None = None
     earliest: int | None = Field(None, ge=0, le=239)
     deadline: int | None = Field(None, ge=1, le=240)
     duration: int | None = Field(None, ge=0, le=240)
+
+
+class ItemChangedOut(ItemOut):
+    problems: list[str] = Field(..., description="What the roadmap now breaks, in words.")
 
 
 class ResourceOut(Schema):
@@ -117,7 +123,7 @@ def run_roadmap(request, org: str):
 
 @router.patch(
     "/orgs/{org}/roadmap/items/{item_id}",
-    response={200: ItemOut, 422: dict},
+    response={200: ItemChangedOut, 409: ErrorOut, 422: ErrorOut},
     operation_id="update_roadmap_item",
     summary="Move an item (it is then kept there) or change its limits",
 )
@@ -133,14 +139,15 @@ def update_item(request, org: str, item_id: int, payload: ItemIn):
     if item is None:
         raise Http404
     changes = payload.dict(exclude_unset=True)
+    seen = changes.pop("version", None)
+    if seen is not None and seen != item.version:
+        raise ConflictError("Someone else changed this roadmap item: read it again first.")
     plan = Plan.for_org(membership.organization)
     try:
-        services.update_item(item, changes, plan, actor=request.auth, via=AuditVia.API)
+        problems = services.update_item(item, changes, plan, actor=request.auth, via=AuditVia.API)
     except ServiceError as e:
-        from ninja.responses import Status
-
         return Status(422, {"detail": str(e)})
-    return _item_out(plan, item)
+    return {**_item_out(plan, item), "problems": problems}
 
 
 @router.get(
