@@ -83,6 +83,30 @@ class SchedulingTests(CairnTestCase):
         after = list(RoadmapItem.objects.order_by("pk").values_list("start", flat=True))
         self.assertEqual(before, after)
 
+    def test_unproven_schedules_finish_in_the_background(self):
+        from unittest import mock
+
+        from cairn.solver import schedule as solver
+
+        real = solver.solve_schedule
+        calls = []
+
+        def unproven_at_first(problem):
+            answer = real(problem)
+            calls.append(problem.time_limit_s)
+            if len(calls) == 1:
+                answer.status = "feasible"
+            return answer
+
+        with mock.patch.object(services, "solve_schedule", side_effect=unproven_at_first):
+            plan = services.run_schedule(self.org, actor=self.editor)
+        # The immediate test backend runs the queued job at once, with the full time limit.
+        self.assertEqual(calls, [1.0, 10.0])
+        self.assertEqual(plan.state, "done")
+        self.login("viewer")
+        done = self.client.get(self.url("roadmap:status"))
+        self.assertEqual(done["HX-Refresh"], "true")
+
     def test_a_move_by_hand_is_kept_and_its_problems_reported(self):
         services.run_schedule(self.org, actor=self.editor)
         second = RoadmapItem.objects.get(initiative=self.roadmap["second"])

@@ -111,14 +111,14 @@ def get_roadmap(request, org: str):
 
 @router.post(
     "/orgs/{org}/roadmap/run",
-    response=RoadmapOut,
+    response={200: RoadmapOut, 202: RoadmapOut, 400: ErrorOut},
     operation_id="run_roadmap",
     summary="Schedule every item not kept in place (nothing changes if no plan fits)",
 )
 def run_roadmap(request, org: str):
     membership = membership_for(request, org, Role.EDITOR)
-    services.run_schedule(membership.organization, actor=request.auth, via=AuditVia.API)
-    return _roadmap(membership.organization)
+    plan = services.run_schedule(membership.organization, actor=request.auth, via=AuditVia.API)
+    return Status(202 if plan.state == "running" else 200, _roadmap(membership.organization))
 
 
 @router.patch(

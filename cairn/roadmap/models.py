@@ -29,6 +29,7 @@ class Objective(models.TextChoices):
 
 class RunState(models.TextChoices):
     NEVER = "never", "Not scheduled yet"
+    RUNNING = "running", "Scheduling in the background"
     DONE = "done", "Scheduled"
     INFEASIBLE = "infeasible", "No plan fits"
 

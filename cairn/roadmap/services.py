@@ -143,13 +143,56 @@ def build(org: Organization, plan: Plan):
     return schedule, {str(i.pk): i for i in items}, res
 
 
-@transaction.atomic
+INLINE_SECONDS = 1.0  # schedules not proven within this go on in the background worker
+
+
 def run_schedule(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
-    """Schedule every unpinned item; a plan that cannot fit changes nothing and says why."""
+    """Schedule every item not kept in place: at once when it is proven within a second,
+    else in the background (the plan's state says "running" meanwhile)."""
+    from cairn.roadmap.tasks import schedule_roadmap
+
     plan = Plan.for_org(org)
+    if plan.state == RunState.RUNNING:
+        raise ServiceError("The roadmap is being scheduled already; wait for it to finish.")
     sync_items(org, plan, actor=actor)
+    if plan.time_limit_s > INLINE_SECONDS:
+        quick = apply_schedule(
+            org, plan, actor=actor, via=via, time_limit_s=INLINE_SECONDS, only_if_proven=True
+        )
+        if quick is not None:
+            return quick
+        Plan.objects.filter(pk=plan.pk).update(state=RunState.RUNNING)
+        schedule_roadmap.enqueue(org.pk, actor.pk if actor else None, via)
+        plan.refresh_from_db()
+        return plan
+    return apply_schedule(org, plan, actor=actor, via=via)
+
+
+@transaction.atomic
+def apply_schedule(
+    org: Organization,
+    plan: Plan,
+    *,
+    actor,
+    via: AuditVia = AuditVia.WEB,
+    time_limit_s: float | None = None,
+    only_if_proven: bool = False,
+) -> Plan | None:
+    """Solve and store the schedule (or the reasons none fits). With ``only_if_proven``, an
+    answer not proven optimal (or infeasible) is dropped and None returned."""
     problem, items, _ = build(org, plan)
+    if time_limit_s is not None:
+        problem = Schedule(
+            problem.projects,
+            problem.capacity,
+            problem.horizon,
+            problem.objective,
+            time_limit_s,
+            problem.workers,
+        )
     answer = solve_schedule(problem)
+    if only_if_proven and answer.status not in ("optimal", "infeasible"):
+        return None
     labels = {k: v.initiative.title for k, v in items.items()}
     result = {**answer.as_dict(), "reasons": [_label(r, labels) for r in answer.reasons]}
     if answer.status in ("optimal", "feasible"):
@@ -351,3 +394,17 @@ def update_plan(plan: Plan, changes: dict, *, actor, via: AuditVia = AuditVia.WE
         via=via,
     )
     return plan
+
+
+def run_in_background(org_id: int, actor_id: int | None, via: str) -> None:
+    """The worker's part: schedule with the plan's full time limit."""
+    from django.contrib.auth import get_user_model
+
+    org = Organization.objects.get(pk=org_id)
+    actor = get_user_model().objects.filter(pk=actor_id).first()
+    plan = Plan.for_org(org)
+    try:
+        apply_schedule(org, plan, actor=actor, via=via)
+    except Exception:
+        Plan.objects.filter(pk=plan.pk).update(state=RunState.NEVER)
+        raise

@@ -6,6 +6,7 @@ app_name = "roadmap"
 urlpatterns = [
     path("roadmap/", v.gantt, name="gantt"),
     path("roadmap/schedule/", v.schedule, name="schedule"),
+    path("roadmap/status/", v.status, name="status"),
     path("roadmap/capacity/", v.capacity, name="capacity"),
     path("roadmap/board/", v.board, name="board"),
     path("roadmap/settings/", v.settings_page, name="settings"),

@@ -136,18 +136,32 @@ def gantt(request):
 @require_POST
 def schedule(request):
     """Place every initiative that is not kept in place."""
-    plan = services.run_schedule(request.org, actor=request.user)
-    if plan.state == "done":
+    try:
+        plan = services.run_schedule(request.org, actor=request.user)
+    except ServiceError as e:
+        messages.error(request, str(e))
+        return redirect(_url(request, "gantt"))
+    if plan.state == "running":
+        messages.info(request, "Still searching in the background; this page updates itself.")
+    elif plan.state == "done":
         moved = plan.result.get("moved", 0)
         proof = "the best possible" if plan.result["status"] == "optimal" else "the best found"
         messages.success(request, f"Scheduled: {moved} initiative(s) moved; this plan is {proof}.")
     else:
-        messages.error(
-            request,
-            "No plan fits the capacity, order and deadlines. Nothing was "
-            "changed; the reasons are listed below.",
-        )
+        messages.error(request, "No plan fits the capacity, order and deadlines. Nothing was "
+                       "changed; the reasons are listed below.")  # fmt: skip
     return redirect(_url(request, "gantt"))
+
+
+@org_view()
+@require_GET
+def status(request):
+    """Polled while the roadmap is scheduled in the background: reload when it is done."""
+    plan = Plan.for_org(request.org)
+    response = render(request, "roadmap/partials/running.html", {"plan": plan})
+    if plan.state != "running":
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @org_view(Role.EDITOR)
