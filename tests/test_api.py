@@ -101,7 +101,8 @@ class ApiTests(CairnTestCase):
             ({**good, "priority": 2**80}, None, 422),
             ({"title": "no date"}, None, 422),
             (None, "{not json", 400),
-            (None, "[1, 2]", 422),
+            (None, "[1, 2]", 400),
+            (None, '"A bare string"', 400),
         ]
         for body, raw, status in cases:
             with self.subTest(body=body, raw=raw):
@@ -109,6 +110,15 @@ class ApiTests(CairnTestCase):
                 self.assertEqual(response.status_code, status, response.content)
                 self.assertIn("detail", response.json())
         self.assertEqual((BusinessGoal.objects.count(), AuditEvent.objects.count()), before)
+
+    def test_a_body_that_is_not_an_object_changes_nothing(self):
+        for method, body in [("PATCH", '"pwned"'), ("PATCH", "[null, null]"), ("PUT", '"AAA"')]:
+            with self.subTest(method=method, body=body):
+                response = self.api(method, f"/goals/{self.goal.pk}", raw=body)
+                self.assertEqual(response.status_code, 400)
+                self.assertTrue(response.json()["detail"].startswith("Cannot parse request body"))
+        goal = BusinessGoal.objects.get(pk=self.goal.pk)
+        self.assertEqual((goal.title, goal.version), ("Grow market share", 1))
 
     def test_huge_and_foreign_ids_are_404(self):
         for path in [f"/goals/{2**70}", f"/goals/{self.other_goal.pk}", "/goals/0"]:

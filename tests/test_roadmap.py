@@ -250,5 +250,8 @@ class RoadmapApiTests(CairnTestCase):
         self.assertEqual(
             self.api("PATCH", f"/roadmap/items/{item}", {"start": -1}).status_code, 422
         )
+        for body in ({"pinned": None}, {"duration": None}, {"earliest": None, "deadline": 10}):
+            with self.subTest(body=body):
+                self.assertEqual(self.api("PATCH", f"/roadmap/items/{item}", body).status_code, 422)
         resources = self.api("GET", "/roadmap/resources").json()
         self.assertEqual(resources[0]["name"], "Sales ops")

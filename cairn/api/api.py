@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from ninja import NinjaAPI, Router, Schema
+from ninja.parser import Parser
 
 from cairn.api.auth import AUTH
 from cairn.api.common import FieldError
@@ -11,6 +12,19 @@ from cairn.core.services import ConflictError, ServiceError
 from cairn.goals.api import router as goals_router
 from cairn.portfolio.api import router as path_router
 from cairn.roadmap.api import router as roadmap_router
+
+
+class ObjectParser(Parser):
+    """Request bodies must be JSON objects: a bare string or list is refused like malformed
+    JSON, with 400 (left to the default parser, a string body would be read as if it were a
+    title)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
+
 
 api = NinjaAPI(
     title="Cairn API",
@@ -23,6 +37,7 @@ api = NinjaAPI(
     ),
     auth=AUTH,
     urls_namespace="api",
+    parser=ObjectParser(),
 )
 
 

@@ -141,7 +141,7 @@ def crud(
 
     @router.post(
         path,
-        response={201: schema_out, 422: ErrorOut},
+        response={201: schema_out, 400: ErrorOut, 422: ErrorOut},
         operation_id=f"create_{name}",
         summary=f"Add a {label}",
     )
@@ -149,13 +149,18 @@ def crud(
         membership = membership_for(request, org, Role.EDITOR)
         return Status(201, save(request, membership, payload.dict()))
 
-    @router.get(item, response=schema_out, operation_id=f"get_{name}", summary=f"Read a {label}")
+    @router.get(
+        item,
+        response={200: schema_out, 404: ErrorOut},
+        operation_id=f"get_{name}",
+        summary=f"Read a {label}",
+    )
     def read(request, org: str, item_id: int):
         return get(membership_for(request, org), item_id)
 
     @router.put(
         item,
-        response={200: schema_out, 409: ErrorOut, 422: ErrorOut},
+        response={200: schema_out, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
         operation_id=f"replace_{name}",
         summary=f"Replace a {label}",
     )
@@ -166,7 +171,7 @@ def crud(
 
     @router.patch(
         item,
-        response={200: schema_out, 409: ErrorOut, 422: ErrorOut},
+        response={200: schema_out, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
         operation_id=f"update_{name}",
         summary=f"Change some fields of a {label}",
     )
@@ -176,7 +181,10 @@ def crud(
         return save(request, membership, payload, instance)
 
     @router.delete(
-        item, response={204: None}, operation_id=f"delete_{name}", summary=f"Delete a {label}"
+        item,
+        response={204: None, 400: ErrorOut, 404: ErrorOut},
+        operation_id=f"delete_{name}",
+        summary=f"Delete a {label}",
     )
     def delete(request, org: str, item_id: int):
         membership = membership_for(request, org, Role.EDITOR)

@@ -77,10 +77,15 @@ def _item_out(plan: Plan, item: RoadmapItem) -> dict:
         "pinned": item.pinned,
         "version": item.version,
         "start_date": plan.period_start(item.start) if placed else None,
-        "end_date": plan.period_start(item.start + item.duration) - timedelta(days=1)
-        if placed
-        else None,
+        "end_date": _end_date(plan, item) if placed else None,
     }
+
+
+def _end_date(plan: Plan, item: RoadmapItem) -> date:
+    """The last day an item runs; a zero-length item is a point in time, ending where it starts."""
+    if not item.duration:
+        return plan.period_start(item.start)
+    return plan.period_start(item.start + item.duration) - timedelta(days=1)
 
 
 def _roadmap(org) -> dict:

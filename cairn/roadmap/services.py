@@ -341,6 +341,9 @@ def update_item(
 ) -> list[str]:
     """Change an item's start, pin, earliest start, deadline or duration, checking they fit the
     roadmap. A new start keeps the item there. Returns what the roadmap now breaks."""
+    for key in ("pinned", "earliest", "duration"):
+        if key in changes and changes[key] is None:
+            raise ServiceError(f"“{key}” cannot be empty.")
     new = {
         "start": item.start,
         "pinned": item.pinned,
