@@ -11,7 +11,8 @@ from cairn.core.services import record, snapshot
 
 @transaction.atomic
 def move_swot_item(item: SwotItem, *, up: bool, actor, via: AuditVia = AuditVia.WEB) -> None:
-    """Swap an item with its neighbour above (or below) in its quadrant, renumbering 1..n."""
+    """Swap an item with its neighbour above (or below) in its quadrant, renumbering 1..n; every
+    item whose rank changes is audited."""
     siblings = list(
         SwotItem.objects.select_for_update()
         .filter(organization=item.organization, kind=item.kind)
@@ -21,18 +22,20 @@ def move_swot_item(item: SwotItem, *, up: bool, actor, via: AuditVia = AuditVia.
     other = index - 1 if up else index + 1
     if not 0 <= other < len(siblings):
         return  # already first (or last)
-    before = snapshot(siblings[index])
+    old_ranks = {s.pk: s.rank for s in siblings}
     siblings[index], siblings[other] = siblings[other], siblings[index]
     for rank, sibling in enumerate(siblings, start=1):
         sibling.rank = rank
-    SwotItem.objects.bulk_update(siblings, ["rank"])
-    moved = next(s for s in siblings if s.pk == item.pk)
-    record(
-        item.organization,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=moved,
-        before=before,
-        after=snapshot(moved),
-        via=via,
-    )
+    changed = [s for s in siblings if s.rank != old_ranks[s.pk]]
+    SwotItem.objects.bulk_update(changed, ["rank"])
+    for sibling in changed:  # the item, its neighbour, and any renumbered on the way
+        after = snapshot(sibling)
+        record(
+            item.organization,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=sibling,
+            before={**after, "rank": old_ranks[sibling.pk]},
+            after=after,
+            via=via,
+        )

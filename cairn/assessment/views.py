@@ -32,6 +32,7 @@ from cairn.assessment.models import (
 )
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
+from cairn.core.forms import parse_id
 from cairn.core.models import Role
 from cairn.core.tabular import FORMATS, write_table
 from cairn.goals.models import BusinessGoal
@@ -81,8 +82,7 @@ def _quadrants(request, goal_id: int | None = None):
 
 
 def _goal_filter(request) -> int | None:
-    value = request.GET.get("goal", "")
-    return int(value) if value.isdigit() and len(value) < 18 else None
+    return parse_id(request.GET.get("goal", ""))
 
 
 @org_view()

@@ -34,8 +34,18 @@ class StyledForm(forms.Form):
 MAX_ID = 2**63 - 1  # the largest id any supported database stores
 
 
+def parse_id(value) -> int | None:
+    """A row id from user text, or None: ASCII digits only ("²" is a digit to Python, not to
+    int), and small enough for any database."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def _valid_id(value) -> bool:
-    return str(value).isdigit() and 0 < int(value) <= MAX_ID
+    return parse_id(value) is not None
 
 
 class BoundedModelChoiceField(forms.ModelChoiceField):

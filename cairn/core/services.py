@@ -6,11 +6,12 @@ rules and the audit trail are the same whichever door a change comes through.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.forms import ModelForm
 from django.utils import timezone
 from django.utils.text import slugify
@@ -69,6 +70,7 @@ def audit_event(
     after: dict | None,
     via: AuditVia = AuditVia.WEB,
     object_id: int | None = None,
+    object_repr: str | None = None,
 ) -> AuditEvent:
     """An unsaved audit event (bulk writers save many with ``bulk_create``)."""
     return AuditEvent(
@@ -79,7 +81,7 @@ def audit_event(
         via=via,
         object_type=obj._meta.label_lower,
         object_id=object_id if object_id is not None else obj.pk,
-        object_repr=str(obj)[:200],
+        object_repr=(object_repr if object_repr is not None else str(obj))[:200],
         before=before,
         after=after,
     )
@@ -156,7 +158,24 @@ def save_form(form: ModelForm, *, actor: AbstractBaseUser, via: AuditVia = Audit
 
 @transaction.atomic
 def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia = AuditVia.WEB):
-    """Delete an organisation-scoped row, keeping its last values in the audit trail."""
+    """Delete an organisation-scoped row, keeping its last values in the audit trail, and those
+    of every row the database deletes with it (a deleted initiative's milestones, say)."""
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(obj)))
+    with contextlib.suppress(models.ProtectedError):  # reported below, by the delete itself
+        collector.collect([obj])
+    # Rows deleted one by one are in ``data``; those deleted in bulk, as querysets, in
+    # ``fast_deletes``. Many-to-many link rows are left out: the snapshots hold the links.
+    doomed = [
+        i for model, rows in collector.data.items() if not model._meta.auto_created for i in rows
+    ]
+    doomed += [i for qs in collector.fast_deletes if not qs.model._meta.auto_created for i in qs]
+    cascaded = [
+        (instance, snapshot(instance), instance.pk, str(instance))  # str() may read a parent
+        for instance in doomed
+        if not (type(instance) is type(obj) and instance.pk == obj.pk)
+    ]
     before, pk = snapshot(obj), obj.pk
     try:
         with transaction.atomic():
@@ -176,6 +195,22 @@ def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia =
         after=None,
         via=via,
         object_id=pk,
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                obj.organization,
+                actor=actor,
+                action=AuditAction.DELETE,
+                obj=instance,
+                before=values,
+                after=None,
+                via=via,
+                object_id=instance_pk,
+                object_repr=label,
+            )
+            for instance, values, instance_pk, label in cascaded
+        ]
     )
 
 

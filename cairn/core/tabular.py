@@ -60,6 +60,13 @@ class Column:
             raise ValueError(f"“{text[:40]}” is not a number") from None
         if not number.is_finite():
             raise ValueError(f"“{text[:40]}” is not a number")
+        # Compare before converting: int() of a huge exponent would take minutes.
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            raise ValueError(f"must be between {self.minimum} and {self.maximum}")
+        if number.adjusted() > 30:
+            raise ValueError(f"“{text[:40]}” is too large")
         if self.kind == "int":
             if number != number.to_integral_value():
                 raise ValueError(f"“{text[:40]}” is not a whole number")
@@ -127,13 +134,16 @@ def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
 
     from openpyxl import load_workbook
 
+    problem = "The file is not a valid Excel .xlsx workbook."
     try:
         book = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError):
-        raise FileProblem("The file is not a valid Excel .xlsx workbook.") from None
+    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+        raise FileProblem(problem) from None  # ElementTree's ParseError is a SyntaxError
     try:
         for row in book.worksheets[0].iter_rows(values_only=True):
             yield list(row)
+    except (KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError):
+        raise FileProblem(problem) from None
     finally:
         book.close()
 
@@ -195,12 +205,16 @@ def write_table(columns: list[str], rows: list[list[Any]], fmt: str) -> bytes:
     """A CSV (UTF-8 with a byte-order mark, which Excel needs) or .xlsx file."""
     if fmt == "xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        def clean(value):  # Excel refuses control characters; drop them rather than fail
+            return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("Cairn")
         sheet.append(columns)
         for row in rows:
-            sheet.append(row)
+            sheet.append([clean(v) for v in row])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import delete_page, form_page
+from cairn.core.forms import parse_id
 from cairn.core.models import Role
 from cairn.goals.forms import BusinessGoalForm, InterviewForm, ITMissionForm, PainPointForm
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
@@ -58,7 +60,11 @@ def destination(request):
 
 def _goal_card(request, goal_id: int):
     """The refreshed card of one goal, swapped in place of the card on the page."""
-    goal = goals_with_links(request.org).get(pk=goal_id)
+    goal = goals_with_links(request.org).filter(pk=goal_id).first()
+    if goal is None:  # the mission was saved for other goals: show the whole page again
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = _url(request, "destination")
+        return response
     response = render(request, "goals/partials/goal_card.html", {"goal": goal})
     response["HX-Retarget"] = f"#goal-{goal_id}"
     response["HX-Reswap"] = "outerHTML"
@@ -113,8 +119,8 @@ def goal_delete(request, goal_id: int):
 @org_view(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def mission_create(request):
-    goal_id = request.GET.get("goal", "")
-    initial = {"goals": [int(goal_id)]} if goal_id.isdigit() else None
+    goal_id = parse_id(request.GET.get("goal", ""))
+    initial = {"goals": [goal_id]} if goal_id else None
     return form_page(
         request,
         ITMissionForm,
@@ -122,7 +128,7 @@ def mission_create(request):
         initial=initial,
         cancel_url=_url(request, "destination"),
         success_url=lambda m: _url(request, "destination"),
-        on_htmx_success=(lambda m: _goal_card(request, int(goal_id))) if initial else None,
+        on_htmx_success=(lambda m: _goal_card(request, goal_id)) if initial else None,
     )
 
 
@@ -223,8 +229,8 @@ def painpoint_list(request):
 @org_view(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def painpoint_create(request):
-    interview_id = request.GET.get("interview", "")
-    initial = {"interview": int(interview_id)} if interview_id.isdigit() else None
+    interview_id = parse_id(request.GET.get("interview", ""))
+    initial = {"interview": interview_id} if interview_id else None
     return form_page(
         request,
         PainPointForm,

@@ -275,7 +275,7 @@ def criterion_scores(request, criterion_id: int):
     values: dict[int, int | None] = {}
     for pk in ids:
         raw = request.POST.get(f"score-{pk}", "").strip()
-        if raw and (not raw.isdigit() or not 1 <= int(raw) <= 5):
+        if raw and raw not in ("1", "2", "3", "4", "5"):
             messages.error(request, f"Scores are whole numbers from 1 to 5, not “{raw[:10]}”.")
             return redirect(_url(request, "criteria"))
         values[pk] = int(raw) if raw else None

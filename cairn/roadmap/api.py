@@ -90,7 +90,6 @@ def _end_date(plan: Plan, item: RoadmapItem) -> date:
 
 def _roadmap(org) -> dict:
     plan = Plan.for_org(org)
-    services.sync_items(org, plan)
     _, items, _ = services.build(org, plan)
     return {
         "periods": plan.periods,

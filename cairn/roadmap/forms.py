@@ -20,6 +20,8 @@ class PlanForm(forms.ModelForm):
         day = self.cleaned_data["starts_on"]
         if day.day != 1:
             raise forms.ValidationError("Periods start on the first day of a month.")
+        if not 2000 <= day.year <= 2200:
+            raise forms.ValidationError("Choose a start between the years 2000 and 2200.")
         return day
 
 
@@ -75,3 +77,9 @@ class MilestoneForm(OrgModelForm):
         model = Milestone
         fields = ("initiative", "title", "due", "done")
         widgets = {"due": DATE}
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        if not 2000 <= due.year <= 2200:
+            raise forms.ValidationError("Choose a date between the years 2000 and 2200.")
+        return due

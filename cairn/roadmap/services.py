@@ -29,7 +29,7 @@ from cairn.solver.schedule import Project, Schedule, check, load, solve_schedule
 
 
 @transaction.atomic
-def sync_items(org: Organization, plan: Plan, *, actor=None) -> int:
+def sync_items(org: Organization, plan: Plan, *, actor=None, via: AuditVia = AuditVia.WEB) -> int:
     """Give every approved or under-way initiative a roadmap item (returns how many were made).
 
     New items start at the earliest period; their duration comes from the initiative's months.
@@ -48,6 +48,20 @@ def sync_items(org: Organization, plan: Plan, *, actor=None) -> int:
         for i in missing
     ]
     RoadmapItem.objects.bulk_create(items)
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                org,
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=item,
+                before=None,
+                after=snapshot(item),
+                via=via,
+            )
+            for item in items
+        ]
+    )
     return len(items)
 
 
@@ -154,7 +168,7 @@ def run_schedule(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> P
     plan = Plan.for_org(org)
     if plan.state == RunState.RUNNING:
         raise ServiceError("The roadmap is being scheduled already; wait for it to finish.")
-    sync_items(org, plan, actor=actor)
+    sync_items(org, plan, actor=actor, via=via)
     if plan.time_limit_s > INLINE_SECONDS:
         quick = apply_schedule(
             org, plan, actor=actor, via=via, time_limit_s=INLINE_SECONDS, only_if_proven=True

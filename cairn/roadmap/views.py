@@ -179,7 +179,7 @@ def item_move(request, item_id: int):
         except ValueError:
             start = -1
     else:
-        start = int(raw) if raw.isdigit() and len(raw) < 5 else -1
+        start = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 5 else -1
     try:
         problems = services.move_item(item, start, actor=request.user)
     except ServiceError as e:

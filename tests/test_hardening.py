@@ -1,0 +1,161 @@
+"""Inputs that once broke a page, and changes that once went unaudited (from a review and an
+API fuzzing run)."""
+
+import io
+import json
+import zipfile
+
+from openpyxl import Workbook, load_workbook
+
+from cairn.assessment import importers
+from cairn.assessment.models import SwotItem, Team
+from cairn.core import services
+from cairn.core.models import AuditEvent
+from cairn.portfolio.models import Initiative
+from cairn.roadmap.models import Milestone, Plan, RoadmapItem
+from tests.base import CairnTestCase
+
+
+class OddInputTests(CairnTestCase):
+    def test_unicode_digits_are_not_ids(self):
+        self.login("editor")
+        for method, url, data in [
+            ("post", self.url("goals:mission_create"), {"statement": "x", "goals": "²"}),
+            ("post", self.url("goals:painpoint_create"), {"title": "x", "interview": "²"}),
+            ("get", self.url("goals:mission_create") + "?goal=²", None),
+            ("get", self.url("goals:painpoint_create") + "?interview=²", None),
+            ("get", self.url("assessment:swot") + "?goal=²", None),
+            (
+                "post",
+                self.url("portfolio:criterion_scores", self.path["criterion"].pk),
+                {f"score-{self.path['initiative'].pk}": "²"},
+            ),
+            ("post", self.url("roadmap:item_move", self.roadmap["item"].pk), {"start": "²"}),
+        ]:
+            with self.subTest(url=url, data=data):
+                response = getattr(self.client, method)(url, data)
+                self.assertLess(response.status_code, 500)
+
+    def test_a_huge_exponent_in_an_import_is_refused_at_once(self):
+        text = "name,users,health\nX,1e10000000,3\nY,2,1e999999\n"
+        with self.assertRaises(importers.ImportRefused) as refused:
+            importers.import_file(
+                self.org,
+                importers.KINDS["applications"],
+                io.BytesIO(text.encode()),
+                "a.csv",
+                actor=self.editor,
+            )
+        self.assertEqual([e.row for e in refused.exception.report.errors], [2, 3])
+
+    def test_a_broken_workbook_is_reported(self):
+        book = Workbook()
+        book.active.append(["name"])
+        book.active.append(["X"])
+        good = io.BytesIO()
+        book.save(good)
+        broken = io.BytesIO()
+        with (
+            zipfile.ZipFile(io.BytesIO(good.getvalue())) as source,
+            zipfile.ZipFile(broken, "w") as target,
+        ):
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data[: len(data) // 2]  # truncated XML
+                target.writestr(item, data)
+        with self.assertRaises(importers.ImportRefused) as refused:
+            importers.import_file(
+                self.org,
+                importers.KINDS["teams"],
+                io.BytesIO(broken.getvalue()),
+                "t.xlsx",
+                actor=self.editor,
+            )
+        self.assertIn("not a valid Excel", refused.exception.report.errors[0].problem)
+
+    def test_control_characters_do_not_break_excel_exports(self):
+        Team.objects.create(organization=self.org, name="Ops\x01team")
+        self.login("viewer")
+        response = self.client.get(self.url("assessment:export", "teams", "xlsx"))
+        names = [
+            r[0]
+            for r in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+        ]
+        self.assertIn("Opsteam", names)
+
+    def test_far_dates_are_refused(self):
+        self.login("editor")
+        response = self.client.post(
+            self.url("roadmap:milestone_create"),
+            {"initiative": self.roadmap["second"].pk, "title": "Far", "due": "9999-12-31"},
+        )
+        self.assertContains(response, "between the years 2000 and 2200")
+        response = self.client.post(
+            self.url("roadmap:settings"),
+            {
+                "granularity": "quarter",
+                "starts_on": "9999-01-01",
+                "objective": "makespan",
+                "time_limit_s": 5,
+            },
+        )
+        self.assertContains(response, "between the years 2000 and 2200")
+        self.assertEqual(self.client.get(self.url("roadmap:milestones_ics")).status_code, 200)
+
+    def test_inline_mission_for_a_goal_that_is_gone(self):
+        self.login("editor")
+        url = self.url("goals:mission_create") + "?goal=999999"
+        response = self.client.post(
+            url, {"statement": "Still saved", "goals": [self.goal.pk]}, HTTP_HX_REQUEST="true"
+        )
+        self.assertEqual(response.status_code, 204)
+        self.assertIn("/destination/", response["HX-Redirect"])
+
+
+class AuditGapTests(CairnTestCase):
+    def test_reading_the_roadmap_writes_nothing(self):
+        Initiative.objects.create(organization=self.org, title="Newly approved", status="approved")
+        key = services.create_api_token(self.viewer, "t")[1]
+        before = (RoadmapItem.objects.count(), AuditEvent.objects.count())
+        self.client.get("/api/v1/orgs/acme/roadmap", HTTP_AUTHORIZATION=f"Bearer {key}")
+        self.assertEqual((RoadmapItem.objects.count(), AuditEvent.objects.count()), before)
+
+    def test_new_roadmap_items_are_audited(self):
+        from cairn.roadmap import services as roadmap
+
+        approved = Initiative.objects.create(
+            organization=self.org, title="Approved", status="approved"
+        )
+        roadmap.sync_items(self.org, Plan.objects.get(organization=self.org), actor=self.editor)
+        item = RoadmapItem.objects.get(initiative=approved)
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                object_type="roadmap.roadmapitem", object_id=item.pk, action="create"
+            ).exists()
+        )
+
+    def test_moving_a_swot_item_audits_its_neighbour_too(self):
+        from cairn.assessment import services as terrain
+
+        second = SwotItem.objects.create(organization=self.org, kind="weakness", statement="B")
+        terrain.move_swot_item(second, up=True, actor=self.editor)
+        moved = set(
+            AuditEvent.objects.filter(object_type="assessment.swotitem").values_list(
+                "object_id", flat=True
+            )
+        )
+        self.assertEqual(moved, {second.pk, self.terrain["swot"].pk})
+
+    def test_deleting_keeps_the_last_values_of_what_goes_with_it(self):
+        initiative = self.roadmap["second"]
+        milestone, item = self.roadmap["milestone"], self.roadmap["item"]
+        services.delete_object(initiative, actor=self.editor)
+        deleted = dict(
+            AuditEvent.objects.filter(action="delete").values_list("object_type", "before")
+        )
+        self.assertEqual(deleted["roadmap.milestone"]["title"], "Pilot live")
+        self.assertEqual(deleted["roadmap.roadmapitem"]["duration"], 2)
+        self.assertFalse(Milestone.objects.filter(pk=milestone.pk).exists())
+        self.assertFalse(RoadmapItem.objects.filter(pk=item.pk).exists())
+        self.assertTrue(json.dumps(deleted))
