@@ -128,12 +128,12 @@ class RoadmapPageTests(CairnTestCase):
         item = self.roadmap["item"]
         # Every page: session, user, membership+organisation, switcher (4); the roadmap read
         # (plan, items with initiatives, efforts, dependencies, goals, teams, capacities, budget
-        # lines, scored initiatives 3, criteria: 12); then what the page adds.
+        # lines and their amounts, scored initiatives 3, criteria: 13); then the page's own.
         pages = [
-            ("roadmap:gantt", [], 17),  # + milestones
-            ("roadmap:capacity", [], 16),
-            ("roadmap:board", [], 17),  # + milestones
-            ("roadmap:resources", [], 8),
+            ("roadmap:gantt", [], 18),  # + milestones
+            ("roadmap:capacity", [], 17),
+            ("roadmap:board", [], 18),  # + milestones
+            ("roadmap:resources", [], 9),  # plan, teams, capacities, lines, their amounts
             ("roadmap:milestones", [], 5),
         ]
         for name, args, expected in pages:
@@ -173,8 +173,24 @@ class RoadmapPageTests(CairnTestCase):
             {f"cap-{self.terrain['team'].pk}-0": "lots"},
             follow=True,
         )
-        self.assertContains(bad, "is not a number of FTE")
+        self.assertContains(bad, "is not an amount of FTE")
         self.assertFalse(TeamCapacity.objects.exists())
+
+    def test_budget_per_period_binds_the_schedule(self):
+        self.login("editor")
+        line = self.roadmap["budget"]  # 300 a period; the CRM needs 200 a period for 2
+        self.client.post(self.url("roadmap:capacity_save"), {f"money-{line.pk}-1": "100"})
+        services.run_schedule(self.org, actor=self.editor)
+        starts = dict(
+            RoadmapItem.objects.filter(organization=self.org).values_list(
+                "initiative__title", "start"
+            )
+        )
+        self.assertEqual(starts, {"Clean the data": 0, "New CRM": 2})  # period 1 holds 100
+        bad = self.client.post(
+            self.url("roadmap:capacity_save"), {f"money-{line.pk}-1": "-5"}, follow=True
+        )
+        self.assertContains(bad, "is not an amount of money")
 
     def test_settings_are_audited_and_checked(self):
         self.login("editor")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from cairn.core.checklist import Step
+from cairn.core.checklist import Step, plural
 from cairn.core.models import Organization
 from cairn.roadmap.models import ON_ROADMAP, Milestone, RoadmapItem
 
@@ -30,6 +30,6 @@ def steps(org: Organization) -> list[Step]:
             milestones >= 1,
             reverse("roadmap:milestone_create", args=[slug]),
             "Add a milestone",
-            f"{milestones} milestone(s)",
+            plural(milestones, "milestone"),
         ),
     ]

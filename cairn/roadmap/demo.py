@@ -10,7 +10,14 @@ from cairn.assessment.models import Team
 from cairn.core.demo import ensure
 from cairn.portfolio.models import Initiative
 from cairn.roadmap import services
-from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem, TeamCapacity
+from cairn.roadmap.models import (
+    BudgetCapacity,
+    BudgetLine,
+    Milestone,
+    Plan,
+    RoadmapItem,
+    TeamCapacity,
+)
 
 # FTE each team can give to projects, per quarter, when it is not its headcount (the rest of
 # the team runs the business): busy seasons bind the plan.
@@ -49,6 +56,8 @@ def load(org, actor) -> None:
     line = ensure(
         BudgetLine, org, actor, lookup={"name": "IT projects"}, defaults={"per_period": 140000}
     )
+    # The year-end spending freeze: little project money in the second quarter.
+    BudgetCapacity.objects.get_or_create(line=line, period=1, defaults={"amount": 60000})
     services.sync_items(org, plan, actor=actor)
     RoadmapItem.objects.filter(organization=org, budget_line__isnull=True).exclude(
         initiative__status="in_progress"

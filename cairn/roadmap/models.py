@@ -146,6 +146,26 @@ class BudgetLine(OrgModel):
         return self.name
 
 
+class BudgetCapacity(models.Model):
+    """A budget line's amount in one period when it differs from its usual amount."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="capacities")
+    period = models.PositiveSmallIntegerField(validators=PERIOD)
+    amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(10**11)],
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "period"], name="one_amount_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} in period {self.period}: {self.amount}"
+
+
 class RoadmapItem(OrgModel):
     """An initiative's place on the roadmap: when it may, must and does run."""
 

@@ -18,6 +18,7 @@ from cairn.portfolio.models import Initiative, TeamEffort
 from cairn.portfolio.scoring import scores, with_scoring_data
 from cairn.roadmap.models import (
     ON_ROADMAP,
+    BudgetCapacity,
     BudgetLine,
     Plan,
     RoadmapItem,
@@ -103,6 +104,9 @@ def resources(org: Organization, plan: Plan) -> Resources:
     lines = list(BudgetLine.objects.filter(organization=org))
     for line in lines:
         capacity[f"budget: {line.name}"] = [line.per_period] * n
+    names = {line.pk: f"budget: {line.name}" for line in lines}
+    for c in BudgetCapacity.objects.filter(line__organization=org, period__lt=n):
+        capacity[names[c.line_id]][c.period] = c.amount
     return Resources(capacity, teams, lines)
 
 
@@ -327,15 +331,34 @@ def set_capacities(
     *,
     actor,
     via: AuditVia = AuditVia.WEB,
+    lines: dict[int, BudgetLine] | None = None,
+    amounts: dict[tuple[int, int], Decimal] | None = None,
 ) -> None:
-    """Replace the per-period capacities of the organisation's teams (others: headcount)."""
+    """Replace the per-period figures of the teams (FTE) and budget lines (money); periods
+    left out use the team's headcount or the line's usual amount."""
+    lines, amounts = lines or {}, amounts or {}
     current = TeamCapacity.objects.filter(team__organization=org)
-    before = {f"{teams[c.team_id].name} period {c.period}": str(c.fte) for c in current}
+    money = BudgetCapacity.objects.filter(line__organization=org)
+    before = {
+        f"{teams[c.team_id].name} period {c.period}": str(c.fte)
+        for c in current
+        if c.team_id in teams
+    }
+    before |= {
+        f"{lines[c.line_id].name} period {c.period}": str(c.amount)
+        for c in money
+        if c.line_id in lines
+    }
     current.delete()
+    money.delete()
     TeamCapacity.objects.bulk_create(
         [TeamCapacity(team=teams[t], period=n, fte=v) for (t, n), v in values.items()]
     )
+    BudgetCapacity.objects.bulk_create(
+        [BudgetCapacity(line=lines[k], period=n, amount=v) for (k, n), v in amounts.items()]
+    )
     after = {f"{teams[t].name} period {n}": str(v) for (t, n), v in values.items()}
+    after |= {f"{lines[k].name} period {n}": str(v) for (k, n), v in amounts.items()}
     if before != after:
         plan = Plan.for_org(org)
         record(

@@ -20,7 +20,14 @@ from cairn.core.tabular import FORMATS, write_table
 from cairn.portfolio.models import QUADRANT_COLOURS
 from cairn.roadmap import services
 from cairn.roadmap.forms import BudgetLineForm, MilestoneForm, PlanForm, RoadmapItemForm
-from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem, TeamCapacity
+from cairn.roadmap.models import (
+    BudgetCapacity,
+    BudgetLine,
+    Milestone,
+    Plan,
+    RoadmapItem,
+    TeamCapacity,
+)
 from cairn.solver.schedule import load
 
 
@@ -148,8 +155,11 @@ def schedule(request):
         proof = "the best possible" if plan.result["status"] == "optimal" else "the best found"
         messages.success(request, f"Scheduled: {moved} initiative(s) moved; this plan is {proof}.")
     else:
-        messages.error(request, "No plan fits the capacity, order and deadlines. Nothing was "
-                       "changed; the reasons are listed below.")  # fmt: skip
+        messages.error(
+            request,
+            "No plan fits the capacity, order and deadlines. Nothing was "
+            "changed; the reasons are listed below.",
+        )
     return redirect(_url(request, "gantt"))
 
 
@@ -283,14 +293,24 @@ def resources_page(request):
         (t, [(n, changed.get((t.pk, n), ""), t.headcount) for n in range(plan.periods)])
         for t in teams
     ]
+    lines = list(BudgetLine.objects.filter(organization=request.org))
+    amounts = {
+        (c.line_id, c.period): c.amount
+        for c in BudgetCapacity.objects.filter(line__organization=request.org)
+    }
+    money = [
+        (line, [(n, amounts.get((line.pk, n), ""), line.per_period) for n in range(plan.periods)])
+        for line in lines
+    ]
     return render(
         request,
         "roadmap/resources.html",
         {
             "plan": plan,
             "grid": grid,
+            "money": money,
+            "lines": lines,
             "labels": [plan.period_label(n) for n in range(plan.periods)],
-            "lines": BudgetLine.objects.filter(organization=request.org),
         },
     )
 
@@ -301,25 +321,33 @@ def capacity_save(request):
     """Save the per-period capacities (an empty cell means the team's headcount)."""
     plan = Plan.for_org(request.org)
     teams = {t.pk: t for t in Team.objects.filter(organization=request.org)}
-    values: dict[tuple[int, int], Decimal] = {}
-    for team_id in teams:
-        for n in range(plan.periods):
-            raw = request.POST.get(f"cap-{team_id}-{n}", "").strip()
-            if not raw:
-                continue
-            try:
-                value = Decimal(raw)
-            except ArithmeticError:
-                value = Decimal(-1)
-            if not value.is_finite() or not 0 <= value <= 100000:
-                messages.error(
-                    request,
-                    f"“{raw[:12]}” is not a number of FTE between 0 and "
-                    f"100,000 ({teams[team_id].name}, {plan.period_label(n)}).",
-                )
-                return redirect(_url(request, "resources"))
-            values[(team_id, n)] = value.quantize(Decimal("0.1"))
-    services.set_capacities(request.org, teams, values, actor=request.user)
+    lines = {line.pk: line for line in BudgetLine.objects.filter(organization=request.org)}
+    found: dict[str, dict[tuple[int, int], Decimal]] = {}
+    for prefix, rows, top, unit, step in [
+        ("cap", teams, 100000, "FTE", "0.1"),
+        ("money", lines, 10**11, "money", "0.01"),
+    ]:
+        found[prefix] = {}
+        for row_id, row in rows.items():
+            for n in range(plan.periods):
+                raw = request.POST.get(f"{prefix}-{row_id}-{n}", "").strip()
+                if not raw:
+                    continue
+                try:
+                    value = Decimal(raw.replace(",", ""))
+                except ArithmeticError:
+                    value = Decimal(-1)
+                if not value.is_finite() or not 0 <= value <= top:
+                    messages.error(
+                        request,
+                        f"“{raw[:12]}” is not an amount of {unit} between 0 and {top:,} "
+                        f"({row.name}, {plan.period_label(n)}).",
+                    )
+                    return redirect(_url(request, "resources"))
+                found[prefix][(row_id, n)] = value.quantize(Decimal(step))
+    services.set_capacities(
+        request.org, teams, found["cap"], actor=request.user, lines=lines, amounts=found["money"]
+    )
     messages.success(request, "Capacity saved.")
     return redirect(_url(request, "resources"))
 
