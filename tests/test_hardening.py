@@ -121,6 +121,40 @@ class AuditGapTests(CairnTestCase):
         self.client.get("/api/v1/orgs/acme/roadmap", HTTP_AUTHORIZATION=f"Bearer {key}")
         self.assertEqual((RoadmapItem.objects.count(), AuditEvent.objects.count()), before)
 
+    def test_opening_the_roadmap_pages_creates_no_plan(self):
+        Plan.objects.filter(organization=self.org).delete()
+        self.login("viewer")
+        for name in (
+            "roadmap:gantt",
+            "roadmap:capacity",
+            "roadmap:board",
+            "roadmap:resources",
+            "roadmap:status",
+        ):
+            with self.subTest(page=name):
+                self.assertEqual(self.client.get(self.url(name)).status_code, 200)
+        self.assertFalse(Plan.objects.filter(organization=self.org).exists())
+        self.login("editor")
+        self.client.post(
+            self.url("roadmap:settings"),
+            {
+                "granularity": "month",
+                "starts_on": "2026-10-01",
+                "objective": "makespan",
+                "time_limit_s": 5,
+            },
+        )
+        plan = Plan.objects.get(organization=self.org)
+        self.assertEqual(plan.granularity, "month")
+        self.assertEqual(
+            list(
+                AuditEvent.objects.filter(object_type="roadmap.plan").values_list(
+                    "action", flat=True
+                )
+            ),
+            ["update", "create"],
+        )
+
     def test_new_roadmap_items_are_audited(self):
         from cairn.roadmap import services as roadmap
 

@@ -14,7 +14,6 @@ from cairn.roadmap.models import (
     BudgetCapacity,
     BudgetLine,
     Milestone,
-    Plan,
     RoadmapItem,
     TeamCapacity,
 )
@@ -46,7 +45,7 @@ MILESTONES = [
 
 def load(org, actor) -> None:
     """Add the roadmap (only what is missing) and schedule it the first time."""
-    plan = Plan.for_org(org)
+    plan = services.saved_plan(org, actor=actor, via="cli")
     teams = {t.name: t for t in Team.objects.filter(organization=org)}
     for name, values in CAPACITY.items():
         for period, fte in enumerate(values):

@@ -97,14 +97,13 @@ class Plan(OrgModel):
 
     @classmethod
     def for_org(cls, org: Organization) -> Plan:
-        """The organisation's plan, made with defaults on first use."""
+        """The organisation's plan; until someone changes or schedules the roadmap, an unsaved
+        plan with the defaults (reading a page writes nothing)."""
         plan = cls.objects.filter(organization=org).select_related("organization").first()
         if plan is None:
-            plan, _ = cls.objects.get_or_create(
+            plan = cls(
                 organization=org,
-                defaults={
-                    "starts_on": first_of_quarter(timezone.localdate(), org.fiscal_year_start)
-                },
+                starts_on=first_of_quarter(timezone.localdate(), org.fiscal_year_start),
             )
         return plan
 

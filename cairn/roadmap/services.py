@@ -164,12 +164,30 @@ def build(org: Organization, plan: Plan):
 INLINE_SECONDS = 1.0  # schedules not proven within this go on in the background worker
 
 
+def saved_plan(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
+    """The organisation's plan, saved (and audited) the first time something changes it."""
+    plan = Plan.for_org(org)
+    if plan.pk is None:
+        plan.created_by = actor if actor and actor.pk else None
+        plan.save()
+        record(
+            org,
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=plan,
+            before=None,
+            after=snapshot(plan),
+            via=via,
+        )
+    return plan
+
+
 def run_schedule(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
     """Schedule every item not kept in place: at once when it is proven within a second,
     else in the background (the plan's state says "running" meanwhile)."""
     from cairn.roadmap.tasks import schedule_roadmap
 
-    plan = Plan.for_org(org)
+    plan = saved_plan(org, actor=actor, via=via)
     if plan.state == RunState.RUNNING:
         raise ServiceError("The roadmap is being scheduled already; wait for it to finish.")
     sync_items(org, plan, actor=actor, via=via)
@@ -360,7 +378,7 @@ def set_capacities(
     after = {f"{teams[t].name} period {n}": str(v) for (t, n), v in values.items()}
     after |= {f"{lines[k].name} period {n}": str(v) for (k, n), v in amounts.items()}
     if before != after:
-        plan = Plan.for_org(org)
+        plan = saved_plan(org, actor=actor, via=via)
         record(
             org,
             actor=actor,
@@ -419,6 +437,8 @@ def update_item(
 @transaction.atomic
 def update_plan(plan: Plan, changes: dict, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
     """Change the roadmap's periods, start, objective or time limit (audited)."""
+    if plan.pk is None:  # the defaults were only shown so far: store them, then change them
+        plan = saved_plan(plan.organization, actor=actor, via=via)
     before = snapshot(plan)
     for key, value in changes.items():
         setattr(plan, key, value)
