@@ -113,6 +113,21 @@ def record(
     return event
 
 
+def record_change(
+    obj: models.Model,
+    before: dict | None,
+    *,
+    actor: AbstractBaseUser | None,
+    via: AuditVia = AuditVia.WEB,
+) -> AuditEvent:
+    """Audit a row just created (``before`` None) or changed, with its values now."""
+    org = obj if isinstance(obj, Organization) else obj.organization
+    action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+    return record(
+        org, actor=actor, action=action, obj=obj, before=before, after=snapshot(obj), via=via
+    )
+
+
 @transaction.atomic
 def save_form(form: ModelForm, *, actor: AbstractBaseUser, via: AuditVia = AuditVia.WEB):
     """Save a valid organisation-scoped model form, refusing stale edits, and audit it.
@@ -243,24 +258,8 @@ def create_organization(
     """Create an organisation with ``owner`` as its first owner."""
     org = Organization.objects.create(name=name, slug=slug or unique_slug(name))
     membership = Membership.objects.create(user=owner, organization=org, role=Role.OWNER)
-    record(
-        org,
-        actor=owner,
-        action=AuditAction.CREATE,
-        obj=org,
-        before=None,
-        after=snapshot(org),
-        via=via,
-    )
-    record(
-        org,
-        actor=owner,
-        action=AuditAction.CREATE,
-        obj=membership,
-        before=None,
-        after=snapshot(membership),
-        via=via,
-    )
+    record_change(org, None, actor=owner, via=via)
+    record_change(membership, None, actor=owner, via=via)
     return org
 
 
@@ -283,15 +282,7 @@ def update_organization(org: Organization, changes: dict, *, actor, via=AuditVia
         setattr(org, name, value)
     org.full_clean()
     org.save()
-    record(
-        org,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=org,
-        before=before,
-        after=snapshot(org),
-        via=via,
-    )
+    record_change(org, before, actor=actor, via=via)
     return org
 
 
@@ -306,15 +297,7 @@ def create_invitation(org: Organization, *, role: str, label: str, actor, via=Au
         created_by=actor,
         expires=timezone.now() + Invitation.VALID_FOR,
     )
-    record(
-        org,
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=invitation,
-        before=None,
-        after=snapshot(invitation),
-        via=via,
-    )
+    record_change(invitation, None, actor=actor, via=via)
     return invitation, key
 
 
@@ -357,15 +340,7 @@ def revoke_invitation(invitation: Invitation, *, actor, via=AuditVia.WEB) -> Non
     before = snapshot(invitation)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record(
-        invitation.organization,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=invitation,
-        before=before,
-        after=snapshot(invitation),
-        via=via,
-    )
+    record_change(invitation, before, actor=actor, via=via)
 
 
 def _check_keeps_an_owner(membership: Membership, new_role: str | None) -> None:
@@ -384,15 +359,7 @@ def change_role(membership: Membership, role: str, *, actor, via=AuditVia.WEB) -
     before = snapshot(membership)
     membership.role = role
     membership.save(update_fields=["role"])
-    record(
-        membership.organization,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=membership,
-        before=before,
-        after=snapshot(membership),
-        via=via,
-    )
+    record_change(membership, before, actor=actor, via=via)
     return membership
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cairn.assessment.models import Team
 from cairn.core.models import AuditAction, AuditVia, Organization
-from cairn.core.services import ServiceError, record, snapshot
+from cairn.core.services import ServiceError, record, record_change, snapshot
 from cairn.portfolio.models import (
     CANDIDATE_STATUSES,
     Criterion,
@@ -110,15 +110,7 @@ def add_standard_criteria(org: Organization, *, actor, via: AuditVia = AuditVia.
                 description=description,
                 created_by=actor,
             )
-            record(
-                org,
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=c,
-                before=None,
-                after=snapshot(c),
-                via=via,
-            )
+            record_change(c, None, actor=actor, via=via)
             added += 1
     return added
 
@@ -378,15 +370,7 @@ def apply_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -
         initiative.status = Status.PROPOSED
         initiative.version += 1
         initiative.save(update_fields=["status", "version", "updated"])
-        record(
-            initiative.organization,
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=initiative,
-            before=before,
-            after=snapshot(initiative),
-            via=via,
-        )
+        record_change(initiative, before, actor=actor, via=via)
         changed += 1
     return changed
 

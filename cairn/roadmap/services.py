@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cairn.assessment.models import Team
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
-from cairn.core.services import ServiceError, audit_event, record, snapshot
+from cairn.core.services import ServiceError, audit_event, record, record_change, snapshot
 from cairn.goals.models import BusinessGoal
 from cairn.portfolio.models import Initiative, TeamEffort
 from cairn.portfolio.scoring import scores, with_scoring_data
@@ -170,15 +170,7 @@ def saved_plan(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Pla
     if plan.pk is None:
         plan.created_by = actor if actor and actor.pk else None
         plan.save()
-        record(
-            org,
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=plan,
-            before=None,
-            after=snapshot(plan),
-            via=via,
-        )
+        record_change(plan, None, actor=actor, via=via)
     return plan
 
 
@@ -422,15 +414,7 @@ def update_item(
         setattr(item, key, value)
     item.version += 1
     item.save()
-    record(
-        item.organization,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=item,
-        before=before,
-        after=snapshot(item),
-        via=via,
-    )
+    record_change(item, before, actor=actor, via=via)
     return problems_now(item.organization, plan)
 
 
@@ -444,15 +428,7 @@ def update_plan(plan: Plan, changes: dict, *, actor, via: AuditVia = AuditVia.WE
         setattr(plan, key, value)
     plan.version += 1
     plan.save()
-    record(
-        plan.organization,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=plan,
-        before=before,
-        after=snapshot(plan),
-        via=via,
-    )
+    record_change(plan, before, actor=actor, via=via)
     return plan
 
 
