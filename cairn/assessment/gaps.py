@@ -234,8 +234,6 @@ class GapList:
     rule: str
     items: list
     count: int
-    fix_url: str = ""
-    fix_label: str = ""
     total_cost: Decimal | None = None
 
 

@@ -144,9 +144,6 @@ class Automation(models.TextChoices):
     AUTOMATED = "automated", "Automated"
 
 
-AUTOMATION_SCORE = {Automation.MANUAL: 1, Automation.PARTLY: 3, Automation.AUTOMATED: 5}
-
-
 class Process(OrgModel):
     """A way work gets done, how automated it is, and how much it hurts."""
 
@@ -304,8 +301,3 @@ class Application(OrgModel):
     @property
     def disposition_colour(self) -> str:
         return DISPOSITION_COLOURS[self.effective]
-
-    @property
-    def is_poor(self) -> bool:
-        """Health or fit below 3."""
-        return self.health < GOOD or self.fit < GOOD

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -42,6 +43,15 @@ def parse_id(value) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def parse_amount(raw: str, maximum: int | Decimal) -> Decimal | None:
+    """A number from user text (thousands commas allowed) between 0 and ``maximum``, or None."""
+    try:
+        value = Decimal(raw.strip().replace(",", ""))
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() and 0 <= value <= maximum else None
 
 
 def _valid_id(value) -> bool:

@@ -37,14 +37,6 @@ class Role(models.TextChoices):
         }[self.value]
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def for_member(self, user) -> OrganizationQuerySet:
-        """Organisations this user belongs to."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user)
-
-
 class Organization(models.Model):
     """A business whose IT strategy Cairn holds; every domain row belongs to one."""
 
@@ -67,8 +59,6 @@ class Organization(models.Model):
         help_text="Share of IT spending meant to change the business rather than run it.",
     )
     created = models.DateTimeField(auto_now_add=True)
-
-    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

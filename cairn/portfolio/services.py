@@ -238,6 +238,12 @@ def digest(problem: Problem) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def result_is_stale(scenario: Scenario) -> bool:
+    """True when the initiatives or limits changed since the scenario's last result."""
+    problem, _, _ = build_problem(scenario)
+    return digest(problem) != (scenario.result or {}).get("digest")
+
+
 def _totals(problem: Problem, selected: list[str], by_id) -> dict:
     chosen = [by_id[s] for s in selected]
     one_off = sum((i.one_off_cost for i in chosen), Decimal(0))
@@ -358,8 +364,7 @@ def apply_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -
     ones only; approved and later ones keep their status). Returns how many changed."""
     if scenario.state != RunState.DONE or not scenario.result:
         raise ServiceError("Run the scenario before applying it.")
-    problem, _, _ = build_problem(scenario)
-    if digest(problem) != scenario.result.get("digest"):
+    if result_is_stale(scenario):
         raise ServiceError("The initiatives or limits changed since this run: run it again first.")
     ids = [int(s) for s in scenario.result["selected"]]
     changed = 0

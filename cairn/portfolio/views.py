@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import Prefetch, Sum
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cairn.assessment.models import Team
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import model_views
+from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
 from cairn.portfolio import scoring, services
@@ -157,13 +158,9 @@ def _decimal_inputs(request, prefix: str, keys, maximum: Decimal) -> dict | None
         if not raw:
             values[key] = Decimal(0)
             continue
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            messages.error(request, f"“{raw[:20]}” is not a number.")
-            return None
-        if not value.is_finite() or not 0 <= value <= maximum:
-            messages.error(request, f"{raw[:20]} is out of range: use 0 to {maximum}.")
+        value = parse_amount(raw, maximum)
+        if value is None:
+            messages.error(request, f"“{raw[:20]}” is not a number from 0 to {maximum:,}.")
             return None
         values[key] = value.quantize(Decimal("0.1"))
     return values
@@ -319,10 +316,7 @@ def _scenario_context(request, scenario: Scenario) -> dict:
             i.dropped_titles = [initiatives[d].title for d in why["dropped"] if d in initiatives]
             left_out.append(i)
     left_out.sort(key=lambda i: -i.score)
-    stale = False
-    if result:
-        problem, _, _ = services.build_problem(scenario)
-        stale = services.digest(problem) != result.get("digest")
+    stale = bool(result) and services.result_is_stale(scenario)
     totals, ranking = result.get("totals", {}), result.get("ranking", {}).get("totals", {})
     return {
         "scenario": scenario,

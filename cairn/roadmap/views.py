@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cairn.assessment.models import Team
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
+from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
 from cairn.core.tabular import FORMATS, write_table
@@ -333,11 +334,8 @@ def capacity_save(request):
                 raw = request.POST.get(f"{prefix}-{row_id}-{n}", "").strip()
                 if not raw:
                     continue
-                try:
-                    value = Decimal(raw.replace(",", ""))
-                except ArithmeticError:
-                    value = Decimal(-1)
-                if not value.is_finite() or not 0 <= value <= top:
+                value = parse_amount(raw, top)
+                if value is None:
                     messages.error(
                         request,
                         f"“{raw[:12]}” is not an amount of {unit} between 0 and {top:,} "
