@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cairn.assessment",
     "cairn.portfolio",
     "cairn.roadmap",
+    "cairn.kpis",
     "cairn.api",
 ]
 

@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from cairn.api.api import api
 from cairn.core import views as core
+from cairn.kpis import views as kpis
 
 org_patterns = [
-    path("", core.org_home, name="org_home"),
+    path("", kpis.dashboard, name="org_home"),
     path("activity/", core.activity, name="activity"),
     path("settings/", core.organization_settings, name="organization_settings"),
     path("members/", core.members, name="members"),
@@ -20,6 +21,7 @@ org_patterns = [
     path("", include("cairn.assessment.urls")),
     path("", include("cairn.portfolio.urls")),
     path("", include("cairn.roadmap.urls")),
+    path("", include("cairn.kpis.urls")),
 ]
 
 urlpatterns = [

@@ -135,6 +135,51 @@ def make_roadmap(org, prefix: str = "") -> dict:
     return {"budget": line, "item": item, "milestone": milestone, "first": first, "second": second}
 
 
+def make_ascent(org, goal, prefix: str = "") -> dict:
+    """Two measured KPIs for ``goal`` (one with three monthly values), a KPI calculated from
+    them, and a win."""
+    from cairn.kpis import services
+    from cairn.kpis.models import Kpi, Measurement, Win
+
+    orders = Kpi.objects.create(
+        organization=org,
+        name=f"{prefix}Orders",
+        baseline_value=100,
+        baseline_date=date(2025, 1, 1),
+        target_value=200,
+        target_date=date(2028, 1, 1),
+    )
+    orders.goals.set([goal])
+    cost = Kpi.objects.create(organization=org, name=f"{prefix}IT cost", direction="down")
+    Measurement.objects.bulk_create(
+        [
+            Measurement(kpi=orders, date=date(2025, 1, 31), value=100),
+            Measurement(kpi=orders, date=date(2025, 2, 28), value=110),
+            Measurement(kpi=orders, date=date(2025, 3, 31), value=120),
+            Measurement(kpi=cost, date=date(2025, 3, 31), value=600),
+        ]
+    )
+    per_order = Kpi.objects.create(
+        organization=org,
+        name=f"{prefix}Cost per order",
+        direction="down",
+        formula=f"{{{prefix}IT cost}} / {{{prefix}Orders}}",
+    )
+    services.set_formula_inputs(per_order, {cost.name: cost.pk, orders.name: orders.pk})
+    services.refresh([orders.pk, cost.pk])
+    win = Win.objects.create(
+        organization=org, title=f"{prefix}First win", achieved_on=date(2025, 6, 1), goal=goal
+    )
+    measurement = Measurement.objects.get(kpi=orders, date=date(2025, 3, 31))
+    return {
+        "kpi": orders,
+        "cost": cost,
+        "derived": per_order,
+        "win": win,
+        "measurement": measurement,
+    }
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 
@@ -172,6 +217,8 @@ class CairnTestCase(TestCase):
         cls.other_path = make_path(cls.other_org, "Globex secret ")
         cls.roadmap = make_roadmap(cls.org)
         cls.other_roadmap = make_roadmap(cls.other_org, "Globex secret ")
+        cls.ascent = make_ascent(cls.org, cls.goal)
+        cls.other_ascent = make_ascent(cls.other_org, cls.other_goal, "Globex secret ")
 
     def login(self, persona: str = "owner") -> User:
         user = self.users[persona]

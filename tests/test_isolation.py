@@ -75,6 +75,11 @@ class MatrixBase(CairnTestCase):
                 for k, v in (o.roadmap if own else o.other_roadmap).items()
                 if k in ("budget", "item", "milestone")
             },
+            **{
+                f"{k}_id": v.pk
+                for k, v in (o.ascent if own else o.other_ascent).items()
+                if k in ("kpi", "win", "measurement")
+            },
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:
@@ -192,6 +197,11 @@ PAYLOADS = {
     "milestones": {"title": "{method} milestone", "due": "2027-05-01"},
     "budget-lines": {"name": "{method} line", "per_period": "1000"},
     "roadmap": {"start": 1},
+    "kpis": {"name": "{method} KPI", "unit": "%", "target_value": 5, "target_date": "2030-01-01"},
+    "wins": {"title": "{method} win", "achieved_on": "2026-01-05"},
+    "measurements": {"items": [{"kpi": "Orders", "date": "2026-01-05", "value": 130}]},
+    "formulas": {"formula": "{Orders} / 2"},
+    "kpi-library": {"key": "retention"},
 }
 
 
@@ -210,6 +220,8 @@ class ApiIsolationTests(MatrixBase):
         }
         if collection == "missions":
             payload["goal_ids"] = [self.goal.pk]
+        if collection == "measurements":  # by id: another call may have renamed the KPI
+            payload["items"] = [{**payload["items"][0], "kpi": self.ascent["kpi"].pk}]
         if collection == "milestones":
             payload["initiative_id"] = self.roadmap["second"].pk
         item = self.objects(own)
@@ -229,6 +241,8 @@ class ApiIsolationTests(MatrixBase):
             "milestones": item["milestone_id"],
             "budget-lines": item["budget_id"],
             "roadmap": item["item_id"],
+            "kpis": item["kpi_id"],
+            "wins": item["win_id"],
         }
         url = path.replace("{org}", org)
         if "{item_id}" in url:
@@ -281,7 +295,7 @@ class ApiIsolationTests(MatrixBase):
                 continue  # deleting is covered in test_api; here it would remove the fixtures
             with self.subTest(op=f"{method} {path}"):
                 status = self.call("editor", method, path).status_code
-                created = method == "POST" and not path.endswith("/run")
+                created = method == "POST" and not path.endswith(("/run", "/check"))
                 self.assertEqual(status, 201 if created else 200)
 
     def test_api_lists_only_my_organisations(self):

@@ -27,7 +27,14 @@ def getting_started(org) -> list[Step]:
     """Every step, in the method's order; each ticks itself from the organisation's data."""
     from cairn.assessment import checklist as terrain
     from cairn.goals import checklist as destination
+    from cairn.kpis import checklist as ascent
     from cairn.portfolio import checklist as path
     from cairn.roadmap import checklist as roadmap
 
-    return destination.steps(org) + terrain.steps(org) + path.steps(org) + roadmap.steps(org)
+    return (
+        destination.steps(org)
+        + terrain.steps(org)
+        + path.steps(org)
+        + roadmap.steps(org)
+        + ascent.steps(org)
+    )

@@ -30,7 +30,19 @@ from cairn.core.models import (
 
 User = get_user_model()
 # Bookkeeping fields that change on every save and say nothing about the content.
-UNAUDITED_FIELDS = {"created", "updated", "version", "organization", "created_by", "key_hash"}
+UNAUDITED_FIELDS = {
+    "created",
+    "updated",
+    "version",
+    "organization",
+    "created_by",
+    "key_hash",
+    # A KPI's figures kept up to date from its measurements: derived, not edited.
+    "latest_value",
+    "latest_date",
+    "recent",
+    "measurement_count",
+}
 
 
 class ServiceError(Exception):

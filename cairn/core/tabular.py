@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -28,7 +30,7 @@ class Column:
 
     name: str
     required: bool = False
-    kind: str = "text"  # text | int | decimal | choice | list
+    kind: str = "text"  # text | int | decimal | float | date | choice | list
     max_length: int = 0
     minimum: int | float | None = None
     maximum: int | float | None = None
@@ -38,6 +40,8 @@ class Column:
 
     def parse(self, raw: Any) -> Any:
         """The value of one cell, or ValueError with a message a person can act on."""
+        if isinstance(raw, datetime | date) and self.kind == "date":  # an Excel date cell
+            return raw.date() if isinstance(raw, datetime) else raw
         text = "" if raw is None else str(raw).strip()
         if not text:
             if self.required:
@@ -49,6 +53,25 @@ class Column:
             return text
         if self.kind == "list":
             return [part.strip() for part in text.split(";") if part.strip()]
+        if self.kind == "date":
+            try:
+                return date.fromisoformat(
+                    text[:10] if len(text) > 10 and text[10] in " T" else text
+                )
+            except ValueError:
+                raise ValueError(f"“{text[:40]}” is not a date like 2026-01-31") from None
+        if self.kind == "float":
+            try:
+                number = float(text)
+            except ValueError:
+                raise ValueError(f"“{text[:40]}” is not a number") from None
+            if not math.isfinite(number):
+                raise ValueError(f"“{text[:40]}” is not a number")
+            if (self.minimum is not None and number < self.minimum) or (
+                self.maximum is not None and number > self.maximum
+            ):
+                raise ValueError(f"must be between {self.minimum:g} and {self.maximum:g}")
+            return number
         if self.kind == "choice":
             value = text.lower().replace(" ", "_")
             if value not in self.choices:
@@ -156,6 +179,25 @@ def read_rows(
 ) -> Report:
     """Parse every row of a file against ``columns``; collect every problem (nothing is written)."""
     report = Report()
+    report.rows = [row for row, _ok in iter_rows(file, filename, columns, report, progress)]
+    return report
+
+
+def iter_rows(
+    file: IO[bytes],
+    filename: str,
+    columns: list[Column],
+    report: Report,
+    progress: Callable[[int], None] | None = None,
+    every: int = 1000,
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Each row of a file parsed against ``columns``, with whether it parsed cleanly.
+
+    Problems go to ``report`` as they are found, so a caller can write rows as
+    they come and still know, at the end, whether to keep them. Reading stops
+    once the report is full.
+    """
+    rows = 0
     try:
         cells = iter_cells(file, filename)
         header = next(cells, None)
@@ -175,30 +217,37 @@ def read_rows(
                 f"Wrong columns ({'; '.join(parts)}). Expected: "
                 f"{', '.join(c.name for c in columns)}. Download the template to start from."
             )
-        by_name = {c.name: c for c in columns}
+        present = [
+            (index, name, next(c for c in columns if c.name == name))
+            for index, name in enumerate(names)
+            if name
+        ]
+        absent = [(c.name, c.parse(None)) for c in columns if c.name not in names]
         for number, cells_of_row in enumerate(cells, start=2):
-            if not any(str(v or "").strip() for v in cells_of_row):
+            if not any(v is not None and str(v).strip() for v in cells_of_row):
                 continue  # blank lines are not rows
             row: dict[str, Any] = {"_row": number}
-            for index, name in enumerate(names):
-                if not name:
-                    continue
-                value = cells_of_row[index] if index < len(cells_of_row) else None
+            ok = True
+            width = len(cells_of_row)
+            for index, name, column in present:
                 try:
-                    row[name] = by_name[name].parse(value)
+                    row[name] = column.parse(cells_of_row[index] if index < width else None)
                 except ValueError as e:
                     report.add(number, name, f"{name} {e}")
-            for name in expected - set(names):
-                row[name] = by_name[name].parse(None)
-            report.rows.append(row)
-            if progress and number % 1000 == 0:
+                    ok = False
+            for name, value in absent:
+                row[name] = value
+            rows += 1
+            yield row, ok
+            if report.truncated:
+                return
+            if progress and number % every == 0:
                 progress(number - 1)
     except FileProblem as e:
         report.add(0, "", str(e))
-        return report
-    if not report.rows and report.ok:
+        return
+    if not rows and report.ok:
         report.add(0, "", "The file has a header row but no rows to import.")
-    return report
 
 
 def write_table(columns: list[str], rows: list[list[Any]], fmt: str) -> bytes:

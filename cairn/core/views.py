@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cairn.core import services
 from cairn.core.access import get_object_for_member, org_view
-from cairn.core.checklist import getting_started
 from cairn.core.forms import (
     ApiTokenForm,
     InvitationForm,
@@ -92,19 +91,6 @@ def organization_settings(request):
         messages.success(request, "Settings saved.")
         return redirect("organization_settings", org_slug=org.slug)
     return render(request, "core/organization_form.html", {"form": form})
-
-
-@org_view()
-@require_GET
-def org_home(request):
-    """An organisation's home: the getting-started checklist that ticks itself."""
-    steps = getting_started(request.org)
-    done = sum(1 for s in steps if s.done)
-    return render(
-        request,
-        "core/org_home.html",
-        {"steps": steps, "done": done, "percent": round(100 * done / len(steps))},
-    )
 
 
 @org_view()

@@ -134,4 +134,60 @@
       },
     });
   };
+  // A KPI over time: its values, the straight path from baseline to target, the target,
+  // and the forecast at the target date with its likely range.
+  window.cairnKpi = function (canvas, data) {
+    const t = (iso) => new Date(iso + "T00:00:00Z").getTime();
+    const fmt = (v) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString()
+      : (+v.toFixed(2)).toLocaleString()) + (data.unit === "%" ? "%" : "");
+    const day = (ms) => new Date(ms).toLocaleDateString(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
+    const values = data.values.map(([d, v]) => ({ x: t(d), y: v }));
+    const sets = [{
+      label: "Measured", data: values, borderColor: "#206bc4", backgroundColor: "#206bc4",
+      pointRadius: values.length > 60 ? 0 : 3, borderWidth: 2, tension: 0,
+    }];
+    if (data.baseline && data.target) {
+      sets.push({
+        label: "Straight path to the target", data: [data.baseline, data.target].map(([d, v]) => ({ x: t(d), y: v })),
+        borderColor: "#667382", borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0,
+      });
+      const first = Math.min(values.length ? values[0].x : t(data.baseline[0]), t(data.baseline[0]));
+      sets.push({
+        label: "Target", data: [{ x: first, y: data.target[1] }, { x: t(data.target[0]), y: data.target[1] }],
+        borderColor: "#2fb344", borderWidth: 1.5, borderDash: [2, 3], pointRadius: [0, 5],
+        pointStyle: "rectRot", pointBackgroundColor: "#2fb344",
+      });
+    }
+    if (data.forecast) {
+      const f = data.forecast, from = { x: t(f.from[0]), y: f.from[1] }, at = t(f.at);
+      sets.push({
+        label: "Likely range", data: [from, { x: at, y: f.high }], borderWidth: 0, pointRadius: 0,
+        backgroundColor: "rgba(247, 103, 7, 0.15)", fill: "+1",
+      });
+      sets.push({ label: "Likely range (low)", data: [from, { x: at, y: f.low }], borderWidth: 0, pointRadius: 0 });
+      sets.push({
+        label: "Forecast at this pace", data: [from, { x: at, y: f.value }], borderColor: "#f76707",
+        borderDash: [4, 4], borderWidth: 2, pointRadius: [0, 4], pointBackgroundColor: "#f76707",
+      });
+    }
+    return new Chart(canvas, {
+      type: "line",
+      data: { datasets: sets },
+      options: {
+        maintainAspectRatio: false, parsing: false, normalized: true,
+        interaction: { mode: "nearest", intersect: false },
+        scales: {
+          x: { type: "linear", ticks: { callback: day, maxTicksLimit: 8 } },
+          y: { ticks: { callback: fmt } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { filter: (item) => !item.text.endsWith("(low)") } },
+          tooltip: { callbacks: {
+            title: (items) => items.length ? new Date(items[0].parsed.x).toLocaleDateString(undefined, { timeZone: "UTC" }) : "",
+            label: (c) => `${c.dataset.label}: ${fmt(c.parsed.y)}`,
+          } },
+        },
+      },
+    });
+  };
 })();

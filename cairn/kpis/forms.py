@@ -1,0 +1,132 @@
+from django import forms
+from django.utils import timezone
+
+from cairn.core.forms import OrgModelForm, StyledForm
+from cairn.goals.forms import DATE
+from cairn.kpis import formula as formulas
+from cairn.kpis import services
+from cairn.kpis.models import LIMIT, Kpi, Win
+
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class KpiForm(OrgModelForm):
+    class Meta(OrgModelForm.Meta):
+        model = Kpi
+        fields = (
+            "name",
+            "description",
+            "replaces",
+            "unit",
+            "direction",
+            "rhythm",
+            "owner",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "tolerance_percent",
+            "goals",
+            "initiatives",
+            "formula",
+        )
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "baseline_date": DATE,
+            "target_date": DATE,
+            "goals": CHECKBOXES,
+            "initiatives": CHECKBOXES,
+        }
+        help_texts = {"formula": formulas.HELP + " Leave empty for a KPI you measure."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._old_name = self.instance.name if self.instance.pk else None
+        self._old_formula = self.instance.formula if self.instance.pk else ""
+        self._names: dict[str, int] = {}
+
+    def clean_formula(self):
+        text = self.cleaned_data.get("formula", "").strip()
+        if not text:
+            return ""
+        try:
+            parsed = formulas.parse(text)
+        except formulas.FormulaError as e:
+            raise forms.ValidationError(str(e)) from None
+        others = Kpi.objects.filter(organization=self.organization)
+        if self.instance.pk:
+            if self.instance.used_by.exists():
+                users = ", ".join(self.instance.used_by.values_list("name", flat=True))
+                raise forms.ValidationError(
+                    f"{users} already use this KPI in a formula, and a formula can only use "
+                    "measured KPIs: this one must stay measured."
+                )
+            others = others.exclude(pk=self.instance.pk)
+        known = {name: (pk, f) for pk, name, f in others.values_list("pk", "name", "formula")}
+        problems = []
+        for name in parsed.references:
+            if name == self.cleaned_data.get("name"):
+                problems.append(f"a KPI cannot use itself ({{{name}}})")
+            elif name not in known:
+                problems.append(f"there is no KPI named “{name}”")
+            elif known[name][1]:
+                problems.append(f"“{name}” is itself calculated; use measured KPIs only")
+        if problems:
+            raise forms.ValidationError("In the formula, " + "; ".join(problems) + ".")
+        self._names = {name: known[name][0] for name in parsed.references}
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("baseline_date"), cleaned.get("target_date")
+        if start and end and end <= start:
+            self.add_error("target_date", "The target date must come after the baseline date.")
+        values = [cleaned.get(f) for f in ("baseline_value", "baseline_date")]
+        if any(v is not None for v in values) and None in values:
+            self.add_error("baseline_date", "Give both the baseline and the date it was measured.")
+        values = [cleaned.get(f) for f in ("target_value", "target_date")]
+        if any(v is not None for v in values) and None in values:
+            self.add_error("target_date", "Give both the target and the date to reach it by.")
+        return cleaned
+
+    def save(self, commit=True):
+        kpi = super().save(commit)
+        if commit:
+            if self._old_name and self._old_name != kpi.name:
+                services.rename_in_formulas(kpi, self._old_name)
+            if kpi.formula != self._old_formula:
+                services.set_formula_inputs(kpi, self._names)
+                kpi.refresh_from_db()
+        return kpi
+
+
+class MeasurementForm(StyledForm):
+    date = forms.DateField(widget=DATE)
+    value = forms.FloatField(min_value=-LIMIT, max_value=LIMIT)
+    source = forms.CharField(max_length=120, required=False)
+    note = forms.CharField(max_length=500, required=False)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date is in the future: record values once measured.")
+        if day.year < 1900:
+            raise forms.ValidationError("The date is too long ago.")
+        return day
+
+
+class WinForm(OrgModelForm):
+    class Meta(OrgModelForm.Meta):
+        model = Win
+        fields = ("title", "achieved_on", "goal", "kpi", "initiatives", "story")
+        widgets = {
+            "achieved_on": DATE,
+            "story": forms.Textarea(attrs={"rows": 4}),
+            "initiatives": CHECKBOXES,
+        }
+
+    def clean_achieved_on(self):
+        day = self.cleaned_data["achieved_on"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("A win is recorded once it has happened.")
+        return day

@@ -1,0 +1,399 @@
+"""Writing measurements (by hand, by file, through the API) and keeping KPIs' figures current.
+
+Every write of measurements ends in ``measurements_changed``: derived KPIs
+that use the changed ones are recomputed from their formulas, then each
+touched KPI's latest value, recent points and count are refreshed, so that
+pages read one row per KPI however many measurements there are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from cairn.core import services as core
+from cairn.core.models import AuditAction, AuditVia, Organization
+from cairn.core.tabular import Column, Report, iter_rows
+from cairn.kpis import formula as formulas
+from cairn.kpis.library import BY_KEY
+from cairn.kpis.models import LIMIT, SPARK_POINTS, Direction, Kpi, Measurement
+
+BATCH = 2000  # rows per INSERT … ON CONFLICT statement
+FORMULA_SOURCE = "formula"
+
+
+# --- Keeping each KPI's figures current
+
+
+def refresh(kpi_ids: Iterable[int]) -> None:
+    """Recompute the latest value, recent points and count of these KPIs from their
+    measurements (one query per KPI, read through the (kpi, date) index)."""
+    ids = sorted(set(kpi_ids))
+    if not ids:
+        return
+    counts = dict(
+        Measurement.objects.filter(kpi_id__in=ids)
+        .values("kpi_id")
+        .annotate(n=Count("id"))
+        .values_list("kpi_id", "n")
+    )
+    kpis = list(Kpi.objects.filter(pk__in=ids).only("id"))
+    for kpi in kpis:
+        recent = list(
+            Measurement.objects.filter(kpi_id=kpi.pk)
+            .order_by("-date")
+            .values_list("date", "value")[:SPARK_POINTS]
+        )
+        recent.reverse()
+        kpi.recent = [[d.isoformat(), v] for d, v in recent]
+        kpi.latest_date, kpi.latest_value = recent[-1] if recent else (None, None)
+        kpi.measurement_count = counts.get(kpi.pk, 0)
+    Kpi.objects.bulk_update(
+        kpis, ["recent", "latest_date", "latest_value", "measurement_count"], batch_size=500
+    )
+
+
+def recompute(kpi: Kpi) -> int:
+    """Replace a derived KPI's values by its formula's, on every date all its inputs were
+    measured; returns how many values it now has."""
+    if not kpi.formula:
+        return 0
+    Measurement.objects.filter(kpi=kpi).delete()
+    try:
+        parsed = formulas.parse(kpi.formula)
+    except formulas.FormulaError:
+        return 0
+    names = dict(kpi.inputs.values_list("pk", "name"))
+    by_date: dict[date, dict[str, float]] = defaultdict(dict)
+    for kpi_id, day, value in Measurement.objects.filter(kpi_id__in=names).values_list(
+        "kpi_id", "date", "value"
+    ):
+        by_date[day][names[kpi_id]] = value
+    wanted = set(parsed.references)
+    rows = []
+    for day, values in sorted(by_date.items()):
+        if wanted <= values.keys():
+            result = parsed.evaluate(values)
+            if result is not None and abs(result) <= LIMIT:
+                rows.append(Measurement(kpi=kpi, date=day, value=result, source=FORMULA_SOURCE))
+    Measurement.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def measurements_changed(kpi_ids: Iterable[int]) -> None:
+    """After measurements of these KPIs changed: recompute the derived KPIs that use them,
+    then refresh the figures of all of them."""
+    ids = set(kpi_ids)
+    derived = list(Kpi.objects.filter(inputs__in=ids).exclude(formula="").distinct())
+    for kpi in derived:
+        recompute(kpi)
+    refresh(ids | {k.pk for k in derived})
+
+
+def set_formula_inputs(kpi: Kpi, names: dict[str, int]) -> None:
+    """Link a KPI to the KPIs its formula uses (``names``: name → id) and compute its values.
+    A KPI whose formula was removed keeps only the values measured by hand."""
+    if kpi.formula:
+        kpi.inputs.set([names[n] for n in formulas.parse(kpi.formula).references])
+        recompute(kpi)
+    else:
+        kpi.inputs.clear()
+        Measurement.objects.filter(kpi=kpi, source=FORMULA_SOURCE).delete()
+    refresh([kpi.pk])
+
+
+def rename_in_formulas(kpi: Kpi, old: str) -> None:
+    """A KPI was renamed: the formulas that use it follow."""
+    users = list(Kpi.objects.filter(inputs=kpi))
+    for user in users:
+        user.formula = formulas.rename(user.formula, old, kpi.name)
+    Kpi.objects.bulk_update(users, ["formula"])
+
+
+# --- Writing measurements
+
+
+class MeasurementError(core.ServiceError):
+    """Measurements were refused; ``problems`` lists (row or index, field, message)."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        super().__init__(f"{len(problems)} problem(s); nothing was saved.")
+        self.problems = problems
+
+
+@dataclass
+class Resolver:
+    """Finds an organisation's measurable KPIs by name or id and checks each row."""
+
+    org: Organization
+    today: date
+
+    def __post_init__(self) -> None:
+        rows = Kpi.objects.filter(organization=self.org).values_list("pk", "name", "formula")
+        self.by_name = {name.casefold(): (pk, bool(f), name) for pk, name, f in rows}
+        self.by_id = {pk: (pk, bool(f), name) for pk, name, f in rows}
+
+    def kpi(self, ref: Any) -> tuple[int | None, str]:
+        """The KPI's id, or None and the problem."""
+        found = None
+        if isinstance(ref, int):
+            found = self.by_id.get(ref)
+        elif isinstance(ref, str):
+            found = self.by_name.get(ref.strip().casefold())
+            if found is None and ref.strip().isdigit() and len(ref.strip()) < 19:
+                found = self.by_id.get(int(ref.strip()))
+        if found is None:
+            return None, f"unknown KPI “{str(ref)[:60]}”"
+        pk, derived, name = found
+        if derived:
+            return None, f"“{name}” is calculated from a formula; record its inputs instead"
+        return pk, ""
+
+    def day(self, day: date) -> str:
+        if day > self.today:
+            return f"{day.isoformat()} is in the future"
+        if day.year < 1900:
+            return f"{day.isoformat()} is too long ago"
+        return ""
+
+
+def _upsert(rows: list[Measurement]) -> None:
+    Measurement.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["kpi", "date"],
+        update_fields=["value", "source", "note"],
+    )
+
+
+def _count(org: Organization) -> int:
+    return Measurement.objects.filter(kpi__organization=org).count()
+
+
+def _audit(org: Organization, touched: dict[int, int], actor, via: AuditVia) -> None:
+    """One audit event per KPI whose measurements were written in bulk."""
+    names = dict(Kpi.objects.filter(pk__in=touched).values_list("pk", "name"))
+    events = [
+        core.audit_event(
+            org,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=Kpi(pk=pk, name=names[pk]),
+            before=None,
+            after={"measurements recorded": n},
+            via=via,
+        )
+        for pk, n in sorted(touched.items())
+    ]
+    core.AuditEvent.objects.bulk_create(events)
+
+
+def record_bulk(
+    org: Organization, items: list[dict[str, Any]], *, actor, via: AuditVia = AuditVia.API
+) -> tuple[int, int]:
+    """Save many measurements at once, all or none: each item has ``kpi`` (id or name),
+    ``date``, ``value`` and optionally ``source`` and ``note``. The same KPI and date again
+    updates the value. Returns (added, updated); raises MeasurementError with every problem."""
+    resolve = Resolver(org, timezone.localdate())
+    problems: list[tuple[int, str, str]] = []
+    rows: dict[tuple[int, date], Measurement] = {}
+    for index, item in enumerate(items):
+        kpi_id, problem = resolve.kpi(item["kpi"])
+        if problem:
+            problems.append((index, "kpi", problem))
+        if problem := resolve.day(item["date"]):
+            problems.append((index, "date", problem))
+        if kpi_id is not None:
+            rows[kpi_id, item["date"]] = Measurement(
+                kpi_id=kpi_id,
+                date=item["date"],
+                value=item["value"],
+                source=item.get("source") or "",
+                note=item.get("note") or "",
+            )
+    if problems:
+        raise MeasurementError(problems[:500])
+    return _write(org, list(rows.values()), actor=actor, via=via)
+
+
+@transaction.atomic
+def _write(org: Organization, rows: list[Measurement], *, actor, via) -> tuple[int, int]:
+    before = _count(org)
+    _upsert(rows)
+    added = _count(org) - before
+    touched: dict[int, int] = defaultdict(int)
+    for row in rows:
+        touched[row.kpi_id] += 1
+    measurements_changed(touched)
+    _audit(org, touched, actor, via)
+    return added, len(rows) - added
+
+
+def record_one(
+    kpi: Kpi, day: date, value: float, *, source: str = "", note: str = "", actor, via=AuditVia.WEB
+) -> Measurement:
+    """Save one measurement by hand (updating the one of the same date, if any), audited."""
+    if kpi.formula:
+        raise core.ServiceError(f"“{kpi}” is calculated from its formula; record its inputs.")
+    with transaction.atomic():
+        existing = Measurement.objects.filter(kpi=kpi, date=day).first()
+        before = core.snapshot(existing) if existing else None
+        measurement, _ = Measurement.objects.update_or_create(
+            kpi=kpi, date=day, defaults={"value": value, "source": source, "note": note}
+        )
+        measurements_changed([kpi.pk])
+        core.record(
+            kpi.organization,
+            actor=actor,
+            action=AuditAction.UPDATE if existing else AuditAction.CREATE,
+            obj=measurement,
+            before=before,
+            after=core.snapshot(measurement),
+            via=via,
+        )
+    return measurement
+
+
+def delete_measurement(measurement: Measurement, *, actor, via=AuditVia.WEB) -> None:
+    kpi = measurement.kpi
+    with transaction.atomic():
+        before = core.snapshot(measurement)
+        pk = measurement.pk
+        measurement.delete()
+        measurements_changed([kpi.pk])
+        core.record(
+            kpi.organization,
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=measurement,
+            before=before,
+            after=None,
+            via=via,
+            object_id=pk,
+        )
+
+
+# --- Importing a file
+
+COLUMNS = [
+    Column("kpi", required=True, max_length=120, help="The KPI's name (or its id)."),
+    Column("date", required=True, kind="date", help="As 2026-01-31, or an Excel date."),
+    Column("value", required=True, kind="float", minimum=-LIMIT, maximum=LIMIT),
+    Column("source", max_length=120, help="Where the figure comes from."),
+    Column("note", max_length=500),
+]
+EXAMPLES = [
+    ["Share of online orders completed without an error", "2026-01-31", 97.2, "Shop analytics", ""],
+    ["Days from order to cash received", "2026-01-31", 41, "ERP report", "Year-end rush"],
+]
+
+
+class ImportRefused(Exception):
+    """The file had problems; ``report`` lists them and nothing was written."""
+
+    def __init__(self, report: Report):
+        super().__init__(f"{len(report.errors)} problem(s)")
+        self.report = report
+
+
+def import_file(
+    org: Organization,
+    file: IO[bytes],
+    filename: str,
+    *,
+    actor,
+    via: AuditVia = AuditVia.WEB,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Import measurements from a CSV or .xlsx file, streaming: rows are checked and written in
+    batches inside one transaction, which is rolled back if any row had a problem.
+
+    Returns (added, updated) or raises ImportRefused with every problem. When the same KPI and
+    date appear twice, the later row wins.
+    """
+    resolve = Resolver(org, timezone.localdate())
+    report = Report()
+    touched: dict[int, int] = defaultdict(int)
+    try:
+        with transaction.atomic():
+            before = _count(org)
+            batch: dict[tuple[int, date], Measurement] = {}
+            total = 0
+            for row, ok in iter_rows(file, filename, COLUMNS, report, progress, every=10_000):
+                number = row["_row"]
+                kpi_id = None
+                if "kpi" in row:
+                    kpi_id, problem = resolve.kpi(row["kpi"])
+                    if problem:
+                        report.add(number, "kpi", problem)
+                        ok = False
+                if "date" in row and (problem := resolve.day(row["date"])):
+                    report.add(number, "date", problem)
+                    ok = False
+                if not ok or not report.ok:
+                    batch.clear()  # nothing more is written: the transaction will be undone
+                    continue
+                batch[kpi_id, row["date"]] = Measurement(
+                    kpi_id=kpi_id,
+                    date=row["date"],
+                    value=row["value"],
+                    source=row["source"] or "",
+                    note=row["note"] or "",
+                )
+                touched[kpi_id] += 1
+                total += 1
+                if len(batch) >= BATCH * 5:
+                    _upsert(list(batch.values()))
+                    batch.clear()
+            if not report.ok:
+                raise ImportRefused(report)
+            _upsert(list(batch.values()))
+            added = _count(org) - before
+            measurements_changed(touched)
+            _audit(org, touched, actor, via)
+    except ImportRefused:
+        raise
+    return added, total - added
+
+
+# --- KPIs
+
+
+def add_from_library(org: Organization, key: str, *, actor, via=AuditVia.WEB) -> Kpi:
+    """Create the KPI of one library translation, for the organisation to finish."""
+    entry = BY_KEY.get(key)
+    if entry is None:
+        raise core.ServiceError("There is no such KPI in the library.")
+    if Kpi.objects.filter(organization=org, name=entry.kpi).exists():
+        raise core.ServiceError(f"You already have the KPI “{entry.kpi}”.")
+    kpi = Kpi.objects.create(
+        organization=org,
+        created_by=actor if actor and actor.pk else None,
+        name=entry.kpi,
+        description=entry.why,
+        unit=entry.unit,
+        direction=Direction.UP if entry.higher_is_better else Direction.DOWN,
+        rhythm=entry.rhythm,
+        replaces=entry.it_metric,
+    )
+    core.record_change(kpi, None, actor=actor, via=via)
+    return kpi
+
+
+def can_delete(kpi: Kpi) -> str:
+    """Why a KPI cannot be deleted, or an empty string."""
+    users = list(kpi.used_by.values_list("name", flat=True))
+    if users:
+        return (
+            f"“{kpi}” is used in the formula of {', '.join(users)}. "
+            "Change that formula first, then delete it."
+        )
+    return ""

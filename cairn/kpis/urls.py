@@ -1,0 +1,28 @@
+from django.urls import path
+
+from cairn.kpis import views as v
+
+app_name = "kpis"
+urlpatterns = [
+    path("getting-started/", v.getting_started_page, name="getting_started"),
+    path("ascent/kpis/", v.kpi_list, name="kpi_list"),
+    path("ascent/kpis/new/", v.kpi_create, name="kpi_create"),
+    path("ascent/kpis/<int:kpi_id>/", v.kpi_detail, name="kpi_detail"),
+    path("ascent/kpis/<int:kpi_id>/edit/", v.kpi_edit, name="kpi_edit"),
+    path("ascent/kpis/<int:kpi_id>/delete/", v.kpi_delete, name="kpi_delete"),
+    path("ascent/kpis/<int:kpi_id>/export.<str:fmt>", v.kpi_export, name="kpi_export"),
+    path("ascent/kpis/<int:kpi_id>/measurements/", v.measurement_add, name="measurement_add"),
+    path(
+        "ascent/kpis/<int:kpi_id>/measurements/<int:measurement_id>/delete/",
+        v.measurement_delete,
+        name="measurement_delete",
+    ),
+    path("ascent/library/", v.library, name="library"),
+    path("ascent/library/add/", v.library_add, name="library_add"),
+    path("ascent/import/", v.import_page, name="import"),
+    path("ascent/import/template.<str:fmt>", v.import_template, name="import_template"),
+    path("ascent/wins/", v.win_list, name="win_list"),
+    path("ascent/wins/new/", v.win_create, name="win_create"),
+    path("ascent/wins/<int:win_id>/edit/", v.win_edit, name="win_edit"),
+    path("ascent/wins/<int:win_id>/delete/", v.win_delete, name="win_delete"),
+]

@@ -1,0 +1,368 @@
+"""Pages of the ascent: the dashboard, KPIs and their measurements, the library, wins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cairn.core.access import get_object_for_member, org_view
+from cairn.core.checklist import getting_started
+from cairn.core.crud import delete_page, form_page, model_views
+from cairn.core.models import Role
+from cairn.core.services import ServiceError
+from cairn.core.tabular import FORMATS, write_table
+from cairn.goals.models import BusinessGoal
+from cairn.kpis import dashboard as board
+from cairn.kpis import services
+from cairn.kpis import status as rules
+from cairn.kpis.forms import KpiForm, MeasurementForm, WinForm
+from cairn.kpis.library import LIBRARY
+from cairn.kpis.models import Kpi, Measurement, Win
+from cairn.portfolio.models import Initiative
+
+
+def _url(request, name: str, *args) -> str:
+    return reverse(f"kpis:{name}", args=[request.org.slug, *args])
+
+
+def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@org_view()
+@require_GET
+def dashboard(request):
+    """The organisation's landing page: goals and their KPIs, alignment, the mix, wins."""
+    today = timezone.localdate()
+    steps = getting_started(request.org)
+    done = sum(1 for s in steps if s.done)
+    return render(
+        request,
+        "kpis/dashboard.html",
+        {
+            "d": board.figures(request.org, today),
+            "steps": steps,
+            "done": done,
+            "percent": round(100 * done / len(steps)),
+            "next_step": next((s for s in steps if not s.done), None),
+            "roll_up_rule": rules.ROLL_UP_RULE,
+        },
+    )
+
+
+@org_view()
+@require_GET
+def getting_started_page(request):
+    """The getting-started checklist that ticks itself."""
+    steps = getting_started(request.org)
+    done = sum(1 for s in steps if s.done)
+    return render(
+        request,
+        "core/org_home.html",
+        {"steps": steps, "done": done, "percent": round(100 * done / len(steps))},
+    )
+
+
+# --- KPIs
+
+STATUS_FILTERS = {s.value: s.label for s in rules.Status}
+
+
+@org_view()
+@require_GET
+def kpi_list(request):
+    """Every KPI with its trend, latest value, target and status."""
+    today = timezone.localdate()
+    kpis = [
+        board.annotate(k, today)
+        for k in Kpi.objects.filter(organization=request.org).prefetch_related(
+            Prefetch("goals", queryset=BusinessGoal.objects.only("id", "title"))
+        )
+    ]
+    wanted = request.GET.get("status", "")
+    if wanted == "stale":
+        kpis = [k for k in kpis if k.stale]
+    elif wanted in STATUS_FILTERS:
+        kpis = [k for k in kpis if k.current_status.value == wanted]
+    page = Paginator(kpis, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "kpis/kpi_list.html",
+        {
+            "page": page,
+            "filters": STATUS_FILTERS,
+            "wanted": wanted,
+            "stale_rule": rules.STALE_RULE,
+        },
+    )
+
+
+@org_view()
+@require_GET
+def kpi_detail(request, kpi_id: int):
+    """One KPI: the chart with target, straight path and forecast; its measurements."""
+    queryset = Kpi.objects.prefetch_related("goals", "initiatives", "inputs", "used_by", "wins")
+    kpi = board.annotate(get_object_for_member(request, queryset, kpi_id), timezone.localdate())
+    today = timezone.localdate()
+    outlook = kpi.forecast(today)
+    measurements = Measurement.objects.filter(kpi=kpi).order_by("-date")
+    page = Paginator(measurements, 50).get_page(request.GET.get("page"))
+    chart_points = list(
+        Measurement.objects.filter(kpi=kpi)
+        .filter(date__gte=(kpi.latest_date or today) - timedelta(days=3 * 366))
+        .order_by("date")
+        .values_list("date", "value")
+    )
+    plan = kpi.plan
+    chart = {
+        "unit": kpi.unit,
+        "values": [[d.isoformat(), v] for d, v in chart_points],
+        "target": [kpi.target_date.isoformat(), kpi.target_value] if plan else None,
+        "baseline": [kpi.baseline_date.isoformat(), kpi.baseline_value] if plan else None,
+        "forecast": (
+            {
+                "from": [kpi.latest_date.isoformat(), kpi.latest_value],
+                "at": kpi.target_date.isoformat(),
+                "value": outlook.value,
+                "low": outlook.low,
+                "high": outlook.high,
+            }
+            if outlook
+            else None
+        ),
+    }
+    expected = plan.expected(kpi.latest_date) if plan and kpi.latest_date else None
+    return render(
+        request,
+        "kpis/kpi_detail.html",
+        {
+            "kpi": kpi,
+            "outlook": outlook,
+            "expected": expected,
+            "page": page,
+            "chart": chart,
+            "form": MeasurementForm(initial={"date": today}),
+            "forecast_rule": rules.FORECAST_RULE,
+            "stale_rule": rules.STALE_RULE,
+            "propose_win": kpi.current_status == rules.Status.ACHIEVED and not kpi.wins.all(),
+        },
+    )
+
+
+kpi_create, kpi_edit, _ = model_views(
+    Kpi, KpiForm, id_kwarg="kpi_id", list_url=lambda r: _url(r, "kpi_list")
+)
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def kpi_delete(request, kpi_id: int):
+    kpi = get_object_for_member(request, Kpi, kpi_id)
+    refusal = services.can_delete(kpi)
+    if refusal:
+        if request.method == "POST":
+            messages.error(request, refusal)
+            return redirect(_url(request, "kpi_detail", kpi.pk))
+        context = {"object": kpi, "noun": "KPI", "blocked": refusal}
+        context["cancel_url"] = _url(request, "kpi_detail", kpi.pk)
+        return render(request, "core/confirm_delete.html", context)
+    return delete_page(
+        request,
+        kpi,
+        success_url=_url(request, "kpi_list"),
+        consequences=f"Its {kpi.measurement_count} measurements are deleted with it.",
+    )
+
+
+@org_view()
+@require_GET
+def kpi_export(request, kpi_id: int, fmt: str):
+    """Every measurement of a KPI, in the columns the import reads."""
+    kpi = get_object_for_member(request, Kpi, kpi_id)
+    if fmt not in FORMATS:
+        raise Http404
+    rows = [
+        [kpi.name, d.isoformat(), v, source, note]
+        for d, v, source, note in Measurement.objects.filter(kpi=kpi)
+        .order_by("date")
+        .values_list("date", "value", "source", "note")
+    ]
+    content = write_table([c.name for c in services.COLUMNS], rows, fmt)
+    return _download(content, f"{request.org.slug}-kpi-{kpi.pk}.{fmt}", fmt)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def measurement_add(request, kpi_id: int):
+    """Record a value by hand (a value on the same date is replaced)."""
+    kpi = get_object_for_member(request, Kpi, kpi_id)
+    form = MeasurementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_one(kpi, **form.cleaned_data, actor=request.user)
+        except ServiceError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(
+                request, f"Recorded {form.cleaned_data['value']:g} on {form.cleaned_data['date']}."
+            )
+        return redirect(_url(request, "kpi_detail", kpi.pk))
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else ''}: {error}"
+            )
+    return redirect(_url(request, "kpi_detail", kpi.pk))
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def measurement_delete(request, kpi_id: int, measurement_id: int):
+    kpi = get_object_for_member(request, Kpi, kpi_id)
+    measurement = get_object_or_404(Measurement.objects.filter(kpi=kpi), pk=measurement_id)
+    if kpi.formula:
+        messages.error(request, "Values of a calculated KPI follow its inputs; change those.")
+    else:
+        services.delete_measurement(measurement, actor=request.user)
+        messages.success(request, f"Deleted the value of {measurement.date}.")
+    return redirect(_url(request, "kpi_detail", kpi.pk))
+
+
+# --- Library and import
+
+
+@org_view()
+@require_GET
+def library(request):
+    """IT metrics and the business KPI to report instead; one click adds it."""
+    have = set(Kpi.objects.filter(organization=request.org).values_list("name", flat=True))
+    return render(request, "kpis/library.html", {"library": LIBRARY, "have": have})
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def library_add(request):
+    try:
+        kpi = services.add_from_library(
+            request.org, request.POST.get("key", ""), actor=request.user
+        )
+    except ServiceError as e:
+        messages.error(request, str(e))
+        return redirect(_url(request, "library"))
+    messages.success(
+        request, f"Added “{kpi}”. Set its baseline, target and goals to start tracking it."
+    )
+    return redirect(_url(request, "kpi_edit", kpi.pk))
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def import_page(request):
+    """Upload measurements from a CSV or Excel file, all rows or none."""
+    report, done = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "Choose a file to import.")
+        else:
+            try:
+                added, updated = services.import_file(
+                    request.org, upload.file, upload.name, actor=request.user
+                )
+            except services.ImportRefused as e:
+                report = e.report
+            else:
+                done = {"added": added, "updated": updated}
+    names = list(
+        Kpi.objects.filter(organization=request.org, formula="").values_list("name", flat=True)
+    )
+    return render(
+        request,
+        "kpis/import.html",
+        {"report": report, "done": done, "columns": services.COLUMNS, "names": names},
+        status=422 if report else 200,
+    )
+
+
+@org_view()
+@require_GET
+def import_template(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    return _download(
+        write_table([c.name for c in services.COLUMNS], services.EXAMPLES, fmt),
+        f"cairn-measurements-template.{fmt}",
+        fmt,
+    )
+
+
+# --- Wins
+
+
+@org_view()
+@require_GET
+def win_list(request):
+    """The wins feed: what the strategy achieved, to share with the company."""
+    wins = Win.objects.filter(organization=request.org).select_related("goal", "kpi")
+    wins = wins.prefetch_related(
+        Prefetch("initiatives", queryset=Initiative.objects.only("id", "title"))
+    )
+    today = timezone.localdate()
+    proposals = [
+        board.annotate(k, today)
+        for k in Kpi.objects.filter(organization=request.org, wins__isnull=True).exclude(
+            latest_value=None
+        )
+    ]
+    proposals = [k for k in proposals if k.current_status == rules.Status.ACHIEVED]
+    page = Paginator(wins, 30).get_page(request.GET.get("page"))
+    return render(request, "kpis/win_list.html", {"page": page, "proposals": proposals})
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def win_create(request):
+    initial = {"achieved_on": timezone.localdate()}
+    kpi_id = request.GET.get("kpi", "")
+    if kpi_id.isdigit() and len(kpi_id) < 19:
+        kpi = (
+            Kpi.objects.filter(organization=request.org, pk=int(kpi_id))
+            .prefetch_related("goals", "initiatives")
+            .first()
+        )
+        if kpi is not None:
+            goals = list(kpi.goals.all())
+            initial.update(
+                kpi=kpi.pk,
+                title=f"{kpi.name}: target reached",
+                achieved_on=kpi.latest_date,
+                goal=goals[0].pk if goals else None,
+                initiatives=[i.pk for i in kpi.initiatives.all()],
+                story=f"{kpi.name} went from {kpi.baseline_value:g} to {kpi.latest_value:g} "
+                f"{kpi.unit}, meeting the target of {kpi.target_value:g}."
+                if kpi.plan and kpi.latest_value is not None
+                else "",
+            )
+    return form_page(
+        request,
+        WinForm,
+        title="Record a win",
+        cancel_url=_url(request, "win_list"),
+        success_url=lambda obj: _url(request, "win_list"),
+        initial=initial,
+    )
+
+
+_, win_edit, win_delete = model_views(
+    Win, WinForm, id_kwarg="win_id", list_url=lambda r: _url(r, "win_list")
+)
