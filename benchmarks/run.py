@@ -88,16 +88,22 @@ def bench_import_applications(n: int = 20_000) -> dict:
 def main() -> None:
     setup_django()
     from django.db import connection
+    from kpis import bench_bulk_api, bench_dashboard, bench_import_measurements, print_dashboard
     from portfolio import bench_portfolio, print_table
     from schedule import bench_schedule
     from schedule import print_table as print_schedule
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    # First, while the process is small: it reports the peak memory of the import.
+    measurements = bench_import_measurements()
+    bulk_api = bench_bulk_api()
+    dashboard = bench_dashboard()
     portfolio = bench_portfolio()
     schedule = bench_schedule()
     report = {
         "database": connection.vendor,
-        "benchmarks": [bench_import_applications(n)],
+        "benchmarks": [bench_import_applications(n), measurements, bulk_api],
+        "kpi_dashboard": dashboard,
         "portfolio": portfolio,
         "schedule": schedule,
     }
@@ -111,6 +117,9 @@ def main() -> None:
                 f"{r['rows_per_second']:>9,}"
             )
         print(f"  target: {b['target']}")
+        if "summary" in b:
+            print(f"  {b['summary']}")
+    print_dashboard(dashboard)
     print_table(portfolio)
     print_schedule(schedule)
 

@@ -209,7 +209,15 @@ def measurement_add(request, kpi_id: int):
     form = MeasurementForm(request.POST)
     if form.is_valid():
         try:
-            services.record_one(kpi, **form.cleaned_data, actor=request.user)
+            data = form.cleaned_data
+            services.record_one(
+                kpi,
+                data["date"],
+                data["value"],
+                source=data["source"],
+                note=data["note"],
+                actor=request.user,
+            )
         except ServiceError as e:
             messages.error(request, str(e))
         else:

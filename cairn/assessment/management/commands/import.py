@@ -1,4 +1,5 @@
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,21 +11,23 @@ from cairn.core.services import org_by_slug
 
 class Command(BaseCommand):
     help = (
-        "Import teams, capabilities, processes or applications from a .csv or .xlsx file. "
-        "All rows or none: a bad file prints every problem and changes nothing."
+        "Import teams, capabilities, processes, applications or KPI measurements from a .csv or "
+        ".xlsx file. All rows or none: a bad file prints every problem and changes nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="The organisation's slug.")
-        parser.add_argument("kind", choices=sorted(importers.KINDS))
+        parser.add_argument("kind", choices=[*sorted(importers.KINDS), "measurements"])
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, org, kind, file, **options):
         organization = org_by_slug(org)
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        spec = importers.KINDS[kind]
         progress = self.progress_bar(file) if sys.stderr.isatty() else None
+        if kind == "measurements":
+            return self.measurements(organization, file, progress)
+        spec = importers.KINDS[kind]
         with file.open("rb") as handle:
             try:
                 created, updated, unchanged = importers.import_file(
@@ -37,17 +40,47 @@ class Command(BaseCommand):
                     progress=progress,
                 )
             except importers.ImportRefused as e:
-                self.stderr.write(f"Nothing was imported: {len(e.report.errors)} problem(s).")
-                self.stderr.write(f"{'row':>6}  {'column':<20} problem")
-                for error in e.report.errors:
-                    row = str(error.row) if error.row else "file"
-                    self.stderr.write(f"{row:>6}  {error.column or '-':<20} {error.problem}")
-                raise CommandError("The file was refused.") from None
+                self.refused(e.report)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{spec.label}: {created} added, {updated} updated, {unchanged} unchanged."
             )
         )
+
+    def measurements(self, organization, file: Path, progress) -> None:
+        from cairn.kpis import services
+
+        started = time.monotonic()
+        with file.open("rb") as handle:
+            try:
+                added, updated = services.import_file(
+                    organization,
+                    handle,
+                    file.name,
+                    actor=None,
+                    via=AuditVia.CLI,
+                    progress=progress,
+                )
+            except services.ImportRefused as e:
+                if progress:
+                    self.stderr.write("")
+                self.refused(e.report)
+        if progress:
+            self.stderr.write("")
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Measurements: {added:,} added, {updated:,} updated in {seconds:.1f} s."
+            )
+        )
+
+    def refused(self, report) -> None:
+        self.stderr.write(f"Nothing was imported: {len(report.errors)} problem(s).")
+        self.stderr.write(f"{'row':>6}  {'column':<20} problem")
+        for error in report.errors:
+            row = str(error.row) if error.row else "file"
+            self.stderr.write(f"{row:>6}  {error.column or '-':<20} {error.problem}")
+        raise CommandError("The file was refused.") from None
 
     def progress_bar(self, file: Path):
         """A one-line progress bar on the terminal, by rows read (estimated from the size)."""
