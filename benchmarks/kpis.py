@@ -106,7 +106,9 @@ def bench_import_measurements(n: int = 1_000_000) -> dict:
     Measurement.objects.filter(kpi__organization=org).delete()
     path.unlink()
 
-    rows = [(kpis[k].pk, day, value, source, note) for k, day, value, source, note in _rows(n, today)]
+    rows = [
+        (kpis[k].pk, day, value, source, note) for k, day, value, source, note in _rows(n, today)
+    ]
     start = time.perf_counter()
     Measurement.objects.bulk_create(
         [
@@ -125,9 +127,9 @@ def bench_import_measurements(n: int = 1_000_000) -> dict:
     del rows
     Measurement.objects.filter(kpi__organization=org).delete()
 
-    ratio = results["import_file"]["rows_per_second"] / results["plain bulk_create"][
-        "rows_per_second"
-    ]
+    ratio = (
+        results["import_file"]["rows_per_second"] / results["plain bulk_create"]["rows_per_second"]
+    )
     return {
         "name": f"import {n:,} measurements from CSV",
         "target": "import at least half as fast as a plain bulk_create (ratio ≥ 0.5)",

@@ -5,12 +5,20 @@ from playwright.sync_api import expect
 
 from cairn.core import demo
 from cairn.goals.models import Interview
+from cairn.kpis.models import Kpi
 from cairn.portfolio.models import Initiative, Scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAGES = [
-    ("org-home", "/o/summit/", "Getting started"),
+    ("org-home", "/o/summit/", "Summit Outfitters"),
+    ("getting-started", "/o/summit/getting-started/", "Getting started"),
+    ("kpis", "/o/summit/ascent/kpis/", "Business KPIs"),
+    ("kpi-demo", "/o/summit/ascent/kpis/{kpi}/", "Customer questions answered on first contact"),
+    ("kpi-derived", "/o/summit/ascent/kpis/{derived}/", "IT cost per order shipped"),
+    ("kpi-library", "/o/summit/ascent/library/", "Report business results, not IT activity"),
+    ("kpi-import", "/o/summit/ascent/import/", "Import measurements"),
+    ("wins", "/o/summit/ascent/wins/", "Wins"),
     ("destination-demo", "/o/summit/destination/", "Where the business is going"),
     ("interviews", "/o/summit/interviews/", "Executive interviews"),
     ("interview", "/o/summit/interviews/{interview}/", "Dana Okafor, CFO"),
@@ -49,6 +57,8 @@ def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
         "interview": interview.pk,
         "lean": Scenario.objects.get(name="Lean year").pk,
         "initiative": Initiative.objects.get(title="Automate team-order quoting").pk,
+        "kpi": Kpi.objects.get(name="Customer questions answered on first contact").pk,
+        "derived": Kpi.objects.get(name="IT cost per order shipped").pk,
     }
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/accounts/login/")

@@ -39,17 +39,27 @@ def figure(value: float | None, unit: str = "") -> str:
 
 @register.simple_tag
 def sparkline(kpi, width: int = 120, height: int = 32):
-    """A small line of the KPI's recent values, with its target as a dashed line."""
+    """A small line of the KPI's recent values, with its target as a dashed line when the
+    target is within the drawn range."""
     values = [v for _, v in kpi.recent]
     if len(values) < 2:
         return format_html(
             '<span class="text-secondary small">{}</span>',
             "no trend yet" if values else "no data",
         )
-    target = kpi.target_value
     low, high = min(values), max(values)
-    if target is not None:
-        low, high = min(low, target), max(high, target)
+    # Noise on a flat line should look flat: the scale spans at least a quarter of the way
+    # from baseline to target.
+    if kpi.target_value is not None and kpi.baseline_value is not None:
+        least = abs(kpi.target_value - kpi.baseline_value) / 4
+        if high - low < least:
+            middle = (high + low) / 2
+            low, high = middle - least / 2, middle + least / 2
+    target = kpi.target_value
+    # The line is scaled on its own values, so that the trend shows; the target is drawn
+    # only when it falls inside that range (the table beside it gives the figure).
+    if target is not None and not low <= target <= high:
+        target = None
     span = (high - low) or 1.0
     pad = 3
 
@@ -59,7 +69,7 @@ def sparkline(kpi, width: int = 120, height: int = 32):
     step = (width - 2 * pad) / (len(values) - 1)
     points = " ".join(f"{round(pad + i * step, 1)},{y(v)}" for i, v in enumerate(values))
     colour = {"green": "#2fb344", "yellow": "#f59f00", "red": "#d63939"}.get(
-        kpi.status.colour, "#667382"
+        (getattr(kpi, "current_status", None) or kpi.status).colour, "#667382"
     )
     target_line = ""
     if target is not None:
