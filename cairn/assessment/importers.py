@@ -27,7 +27,7 @@ from cairn.assessment.models import (
 )
 from cairn.core import services
 from cairn.core.models import AuditVia, Organization
-from cairn.core.tabular import Column, Report, read_rows
+from cairn.core.tabular import Column, ImportRefused, Report, read_rows
 from cairn.goals.models import BusinessGoal
 
 NAME = Column("name", required=True, max_length=120, help="Unique within the organisation.")
@@ -376,14 +376,6 @@ KINDS = {
         ),
     ]
 }
-
-
-class ImportRefused(Exception):
-    """The file had problems; ``report`` lists them and nothing was written."""
-
-    def __init__(self, report: Report):
-        super().__init__(f"{len(report.errors)} problem(s)")
-        self.report = report
 
 
 def import_file(

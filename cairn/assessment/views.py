@@ -34,7 +34,7 @@ from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
 from cairn.core.forms import parse_id
 from cairn.core.models import Role
-from cairn.core.tabular import FORMATS, write_table
+from cairn.core.tabular import FORMATS, download, write_table
 from cairn.goals.models import BusinessGoal
 
 
@@ -336,12 +336,6 @@ def import_page(request):
     )
 
 
-def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @org_view()
 @require_GET
 def export(request, kind: str, fmt: str):
@@ -350,7 +344,7 @@ def export(request, kind: str, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     content = write_table(spec.headers, spec.export(request.org), fmt)
-    return _download(content, f"{request.org.slug}-{kind}.{fmt}", fmt)
+    return download(content, f"{request.org.slug}-{kind}.{fmt}", fmt)
 
 
 @org_view()
@@ -360,6 +354,6 @@ def template(request, kind: str, fmt: str):
     spec = _kind(kind)
     if fmt not in FORMATS:
         raise Http404
-    return _download(
+    return download(
         write_table(spec.headers, spec.examples, fmt), f"cairn-{kind}-template.{fmt}", fmt
     )

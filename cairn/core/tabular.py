@@ -127,6 +127,23 @@ class Report:
         return not self.errors
 
 
+class ImportRefused(Exception):
+    """The file had problems; ``report`` lists them and nothing was written."""
+
+    def __init__(self, report: Report):
+        super().__init__(f"{len(report.errors)} problem(s)")
+        self.report = report
+
+
+def download(content: bytes, filename: str, fmt: str):
+    """An HTTP response that saves ``content`` (a table made by ``write_table``) as a file."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 class FileProblem(Exception):
     """The file as a whole cannot be read (not UTF-8, not a spreadsheet, empty)."""
 

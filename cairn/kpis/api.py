@@ -113,13 +113,18 @@ class KpiOut(RowOut):
 
     @staticmethod
     def resolve_forecast(obj):
-        outlook = obj.forecast(timezone.localdate())
-        return outlook and {
-            "value": outlook.value,
-            "low": outlook.low,
-            "high": outlook.high,
-            "meets_target": outlook.meets_target,
-        }
+        return _forecast(obj.forecast(timezone.localdate()))
+
+
+def _forecast(outlook) -> dict | None:
+    if outlook is None:
+        return None
+    return {
+        "value": outlook.value,
+        "low": outlook.low,
+        "high": outlook.high,
+        "meets_target": outlook.meets_target,
+    }
 
 
 ONLY_ID = Kpi.objects.only("id")
@@ -365,7 +370,6 @@ class DashboardOut(Schema):
 
 
 def _kpi(k: Kpi) -> dict:
-    outlook = getattr(k, "outlook", None)
     return {
         "id": k.pk,
         "name": k.name,
@@ -377,13 +381,7 @@ def _kpi(k: Kpi) -> dict:
         "status": k.current_status.value,
         "progress": k.progress,
         "stale": k.stale,
-        "forecast": outlook
-        and {
-            "value": outlook.value,
-            "low": outlook.low,
-            "high": outlook.high,
-            "meets_target": outlook.meets_target,
-        },
+        "forecast": _forecast(getattr(k, "outlook", None)),
     }
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from cairn.core import services as core
 from cairn.core.models import AuditAction, AuditVia, Organization
-from cairn.core.tabular import Column, Report, iter_rows
+from cairn.core.tabular import Column, ImportRefused, Report, iter_rows
 from cairn.kpis import formula as formulas
 from cairn.kpis.library import BY_KEY
 from cairn.kpis.models import LIMIT, SPARK_POINTS, Direction, Kpi, Measurement
@@ -296,14 +296,6 @@ EXAMPLES = [
 ]
 
 
-class ImportRefused(Exception):
-    """The file had problems; ``report`` lists them and nothing was written."""
-
-    def __init__(self, report: Report):
-        super().__init__(f"{len(report.errors)} problem(s)")
-        self.report = report
-
-
 def import_file(
     org: Organization,
     file: IO[bytes],
@@ -322,45 +314,42 @@ def import_file(
     resolve = Resolver(org, timezone.localdate())
     report = Report()
     touched: dict[int, int] = defaultdict(int)
-    try:
-        with transaction.atomic():
-            before = _count(org)
-            batch: dict[tuple[int, date], Measurement] = {}
-            total = 0
-            for row, ok in iter_rows(file, filename, COLUMNS, report, progress, every=10_000):
-                number = row["_row"]
-                kpi_id = None
-                if "kpi" in row:
-                    kpi_id, problem = resolve.kpi(row["kpi"])
-                    if problem:
-                        report.add(number, "kpi", problem)
-                        ok = False
-                if "date" in row and (problem := resolve.day(row["date"])):
-                    report.add(number, "date", problem)
+    with transaction.atomic():
+        before = _count(org)
+        batch: dict[tuple[int, date], Measurement] = {}
+        total = 0
+        for row, ok in iter_rows(file, filename, COLUMNS, report, progress, every=10_000):
+            number = row["_row"]
+            kpi_id = None
+            if "kpi" in row:
+                kpi_id, problem = resolve.kpi(row["kpi"])
+                if problem:
+                    report.add(number, "kpi", problem)
                     ok = False
-                if not ok or not report.ok:
-                    batch.clear()  # nothing more is written: the transaction will be undone
-                    continue
-                batch[kpi_id, row["date"]] = Measurement(
-                    kpi_id=kpi_id,
-                    date=row["date"],
-                    value=row["value"],
-                    source=row["source"] or "",
-                    note=row["note"] or "",
-                )
-                touched[kpi_id] += 1
-                total += 1
-                if len(batch) >= BATCH * 5:
-                    _upsert(list(batch.values()))
-                    batch.clear()
-            if not report.ok:
-                raise ImportRefused(report)
-            _upsert(list(batch.values()))
-            added = _count(org) - before
-            measurements_changed(touched)
-            _audit(org, touched, actor, via)
-    except ImportRefused:
-        raise
+            if "date" in row and (problem := resolve.day(row["date"])):
+                report.add(number, "date", problem)
+                ok = False
+            if not ok or not report.ok:
+                batch.clear()  # nothing more is written: the transaction will be undone
+                continue
+            batch[kpi_id, row["date"]] = Measurement(
+                kpi_id=kpi_id,
+                date=row["date"],
+                value=row["value"],
+                source=row["source"] or "",
+                note=row["note"] or "",
+            )
+            touched[kpi_id] += 1
+            total += 1
+            if len(batch) >= BATCH * 5:
+                _upsert(list(batch.values()))
+                batch.clear()
+        if not report.ok:
+            raise ImportRefused(report)
+        _upsert(list(batch.values()))
+        added = _count(org) - before
+        measurements_changed(touched)
+        _audit(org, touched, actor, via)
     return added, total - added
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from cairn.core.checklist import getting_started
 from cairn.core.crud import delete_page, form_page, model_views
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
-from cairn.core.tabular import FORMATS, write_table
+from cairn.core.tabular import FORMATS, download, write_table
 from cairn.goals.models import BusinessGoal
 from cairn.kpis import dashboard as board
 from cairn.kpis import services
@@ -31,12 +31,6 @@ from cairn.portfolio.models import Initiative
 
 def _url(request, name: str, *args) -> str:
     return reverse(f"kpis:{name}", args=[request.org.slug, *args])
-
-
-def _download(content: bytes, filename: str, fmt: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @org_view()
@@ -198,7 +192,7 @@ def kpi_export(request, kpi_id: int, fmt: str):
         .values_list("date", "value", "source", "note")
     ]
     content = write_table([c.name for c in services.COLUMNS], rows, fmt)
-    return _download(content, f"{request.org.slug}-kpi-{kpi.pk}.{fmt}", fmt)
+    return download(content, f"{request.org.slug}-kpi-{kpi.pk}.{fmt}", fmt)
 
 
 @org_view(Role.EDITOR)
@@ -307,7 +301,7 @@ def import_page(request):
 def import_template(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
-    return _download(
+    return download(
         write_table([c.name for c in services.COLUMNS], services.EXAMPLES, fmt),
         f"cairn-measurements-template.{fmt}",
         fmt,
