@@ -377,7 +377,8 @@ class ApiTests(KpiTestCase):
     def test_formula_check(self):
         ok = self.call("POST", "formulas/check", {"formula": "{Orders} / {IT cost}"}).json()
         self.assertEqual(
-            ok, {"valid": True, "error": "", "kpi_ids": [self.orders.pk, self.cost.pk]}
+            ok,
+            {"valid": True, "error": "", "kpi_ids": [self.orders.pk, self.cost.pk], "value": 0.2},
         )
         bad = self.call("POST", "formulas/check", {"formula": "{Cost per order} + eval('1')"})
         self.assertFalse(bad.json()["valid"])
@@ -563,3 +564,18 @@ class PagesTests(KpiTestCase):
         response = self.client.get(self.url("kpis:kpi_list") + "?status=not_set")
         names = [k.name for k in response.context["page"].object_list]
         self.assertEqual(names, ["Cost per order", "IT cost"])
+
+
+class FormulaCheckPageTests(KpiTestCase):
+    def test_the_field_is_checked_as_it_is_typed(self):
+        self.login("editor")
+        url = self.url("kpis:formula_check")
+        ok = self.client.post(url, {"formula": "{IT cost} / {Orders}"})
+        self.assertContains(ok, "Uses IT cost, Orders")
+        self.assertContains(ok, "gives 5")  # 600 / 120, both of 31 March 2025
+        bad = self.client.post(url, {"formula": "{IT cost} / {Cost per order}"})
+        self.assertContains(bad, "is itself calculated")
+        broken = self.client.post(url, {"formula": "os.system('x')"})
+        self.assertContains(broken, "is not allowed")
+        form = self.client.get(self.url("kpis:kpi_create"))
+        self.assertContains(form, f'hx-post="{url}"')

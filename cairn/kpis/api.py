@@ -222,6 +222,7 @@ class FormulaOut(Schema):
     valid: bool
     error: str
     kpi_ids: list[int]
+    value: float | None = Field(None, description="With the inputs' latest values.")
 
 
 @router.post(
@@ -232,20 +233,13 @@ class FormulaOut(Schema):
 )
 def check_formula(request, org: str, payload: FormulaIn):
     membership = membership_for(request, org, Role.EDITOR)
-    try:
-        parsed = formulas.parse(payload.formula)
-    except formulas.FormulaError as e:
-        return {"valid": False, "error": str(e), "kpi_ids": []}
-    known = dict(
-        Kpi.objects.filter(organization=membership.organization, formula="").values_list(
-            "name", "pk"
-        )
-    )
-    missing = [n for n in parsed.references if n not in known]
-    if missing:
-        names = ", ".join(f"“{n}”" for n in missing)
-        return {"valid": False, "error": f"No measured KPI named {names}.", "kpi_ids": []}
-    return {"valid": True, "error": "", "kpi_ids": [known[n] for n in parsed.references]}
+    check = services.check_formula(membership.organization, payload.formula)
+    return {
+        "valid": not check.error,
+        "error": check.error,
+        "kpi_ids": [k.pk for k in check.inputs or []],
+        "value": check.value,
+    }
 
 
 class TranslationOut(Schema):

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from cairn.core.forms import OrgModelForm, StyledForm
@@ -41,6 +42,16 @@ class KpiForm(OrgModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Checked as it is typed: the answer replaces the hint under the field.
+        self.fields["formula"].widget.attrs.update(
+            {
+                "hx-post": reverse("kpis:formula_check", args=[self.organization.slug]),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "next .form-hint",
+                "hx-include": "this",
+                "autocomplete": "off",
+            }
+        )
         self._old_name = self.instance.name if self.instance.pk else None
         self._old_formula = self.instance.formula if self.instance.pk else ""
         self._names: dict[str, int] = {}
@@ -49,31 +60,21 @@ class KpiForm(OrgModelForm):
         text = self.cleaned_data.get("formula", "").strip()
         if not text:
             return ""
-        try:
-            parsed = formulas.parse(text)
-        except formulas.FormulaError as e:
-            raise forms.ValidationError(str(e)) from None
-        others = Kpi.objects.filter(organization=self.organization)
-        if self.instance.pk:
-            if self.instance.used_by.exists():
-                users = ", ".join(self.instance.used_by.values_list("name", flat=True))
-                raise forms.ValidationError(
-                    f"{users} already use this KPI in a formula, and a formula can only use "
-                    "measured KPIs: this one must stay measured."
-                )
-            others = others.exclude(pk=self.instance.pk)
-        known = {name: (pk, f) for pk, name, f in others.values_list("pk", "name", "formula")}
-        problems = []
-        for name in parsed.references:
-            if name == self.cleaned_data.get("name"):
-                problems.append(f"a KPI cannot use itself ({{{name}}})")
-            elif name not in known:
-                problems.append(f"there is no KPI named “{name}”")
-            elif known[name][1]:
-                problems.append(f"“{name}” is itself calculated; use measured KPIs only")
-        if problems:
-            raise forms.ValidationError("In the formula, " + "; ".join(problems) + ".")
-        self._names = {name: known[name][0] for name in parsed.references}
+        if self.instance.pk and self.instance.used_by.exists():
+            users = ", ".join(self.instance.used_by.values_list("name", flat=True))
+            raise forms.ValidationError(
+                f"{users} already use this KPI in a formula, and a formula can only use "
+                "measured KPIs: this one must stay measured."
+            )
+        check = services.check_formula(
+            self.organization,
+            text,
+            own_name=self.cleaned_data.get("name", ""),
+            own_id=self.instance.pk,
+        )
+        if check.error:
+            raise forms.ValidationError(check.error)
+        self._names = {k.name: k.pk for k in check.inputs}
         return text
 
     def clean(self):

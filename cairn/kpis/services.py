@@ -377,6 +377,42 @@ def add_from_library(org: Organization, key: str, *, actor, via=AuditVia.WEB) ->
     return kpi
 
 
+@dataclass
+class FormulaCheck:
+    error: str = ""
+    inputs: list[Kpi] | None = None
+    value: float | None = None  # from the inputs' latest values, when all are of one date
+
+
+def check_formula(
+    org: Organization, text: str, *, own_name: str = "", own_id: int | None = None
+) -> FormulaCheck:
+    """Whether a formula can be saved for a KPI of ``org`` (named ``own_name``, with id
+    ``own_id`` once saved), and what it would give with its inputs' latest values."""
+    try:
+        parsed = formulas.parse(text)
+    except formulas.FormulaError as e:
+        return FormulaCheck(error=str(e))
+    candidates = Kpi.objects.filter(organization=org, name__in=parsed.references)
+    kpis = {k.name: k for k in candidates.exclude(pk=own_id)}
+    problems = []
+    for name in parsed.references:
+        if name == own_name:
+            problems.append(f"a KPI cannot use itself ({{{name}}})")
+        elif name not in kpis:
+            problems.append(f"there is no KPI named “{name}”")
+        elif kpis[name].formula:
+            problems.append(f"“{name}” is itself calculated; use measured KPIs only")
+    if problems:
+        return FormulaCheck(error="In the formula, " + "; ".join(problems) + ".")
+    inputs = [kpis[n] for n in parsed.references]
+    dates = {k.latest_date for k in inputs}
+    value = None
+    if len(dates) == 1 and None not in dates:
+        value = parsed.evaluate({k.name: k.latest_value for k in inputs})
+    return FormulaCheck(inputs=inputs, value=value)
+
+
 def can_delete(kpi: Kpi) -> str:
     """Why a KPI cannot be deleted, or an empty string."""
     users = list(kpi.used_by.values_list("name", flat=True))

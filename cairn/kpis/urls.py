@@ -17,6 +17,7 @@ urlpatterns = [
         v.measurement_delete,
         name="measurement_delete",
     ),
+    path("ascent/formula-check/", v.formula_check, name="formula_check"),
     path("ascent/library/", v.library, name="library"),
     path("ascent/library/add/", v.library_add, name="library_add"),
     path("ascent/import/", v.import_page, name="import"),

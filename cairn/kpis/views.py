@@ -178,6 +178,15 @@ def kpi_delete(request, kpi_id: int):
     )
 
 
+@org_view(Role.EDITOR)
+@require_POST
+def formula_check(request):
+    """The formula field's live check: what it uses and the value it would give, or why not."""
+    text = request.POST.get("formula", "")
+    result = services.check_formula(request.org, text) if text.strip() else None
+    return render(request, "kpis/partials/formula_check.html", {"result": result})
+
+
 @org_view()
 @require_GET
 def kpi_export(request, kpi_id: int, fmt: str):

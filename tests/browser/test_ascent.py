@@ -77,3 +77,24 @@ def test_import_a_csv_and_see_the_dashboard_change(page, live_server, screenshot
     expect(page.locator("canvas#kpi-chart")).to_be_visible()
     expect(page.get_by_text("At this pace", exact=True)).to_be_visible()
     screenshot("kpi-detail")
+
+
+def test_a_formula_is_checked_as_it_is_typed(page, live_server, screenshot):
+    owner = User.objects.create_user("morgan", password=PASSWORD)
+    org = services.create_organization("Summit Outfitters", owner=owner, slug="summit")
+    Kpi.objects.create(organization=org, name="IT cost")
+    Kpi.objects.create(organization=org, name="Orders")
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/?next=/o/summit/ascent/kpis/new/")
+    page.get_by_label("Username").fill("morgan")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    field = page.get_by_label("Formula")
+    field.fill("{IT cost} / {Order}")
+    expect(page.get_by_text("there is no KPI named “Order”")).to_be_visible()
+    field.fill("{IT cost} / {Orders}")
+    expect(page.get_by_text("✓ Uses IT cost, Orders.")).to_be_visible()
+    page.get_by_label("Name").fill("IT cost per order")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("KPI saved: IT cost per order")).to_be_visible()
+    assert Kpi.objects.get(name="IT cost per order").inputs.count() == 2

@@ -19,6 +19,8 @@ PAGES = [
     ("kpi-library", "/o/summit/ascent/library/", "Report business results, not IT activity"),
     ("kpi-import", "/o/summit/ascent/import/", "Import measurements"),
     ("wins", "/o/summit/ascent/wins/", "Wins"),
+    ("kpi-form", "/o/summit/ascent/kpis/{derived}/edit/", "Change the KPI"),
+    ("win-form", "/o/summit/ascent/wins/new/?kpi={close}", "Record a win"),
     ("destination-demo", "/o/summit/destination/", "Where the business is going"),
     ("interviews", "/o/summit/interviews/", "Executive interviews"),
     ("interview", "/o/summit/interviews/{interview}/", "Dana Okafor, CFO"),
@@ -59,6 +61,7 @@ def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
         "initiative": Initiative.objects.get(title="Automate team-order quoting").pk,
         "kpi": Kpi.objects.get(name="Customer questions answered on first contact").pk,
         "derived": Kpi.objects.get(name="IT cost per order shipped").pk,
+        "close": Kpi.objects.get(name="Working days to close the books each month").pk,
     }
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/accounts/login/")
