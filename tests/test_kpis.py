@@ -374,6 +374,14 @@ class ApiTests(KpiTestCase):
         self.assertEqual(page.json()["count"], 3)
         self.assertEqual([m["value"] for m in page.json()["items"]], [100, 110])
 
+    def test_an_input_of_a_formula_cannot_be_deleted(self):
+        response = self.call("DELETE", f"kpis/{self.orders.pk}")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("used in the formula of Cost per order", response.json()["detail"])
+        self.assertTrue(Kpi.objects.filter(pk=self.orders.pk).exists())
+        self.assertEqual(self.call("DELETE", f"kpis/{self.derived.pk}").status_code, 204)
+        self.assertEqual(self.call("DELETE", f"kpis/{self.orders.pk}").status_code, 204)
+
     def test_formula_check(self):
         ok = self.call("POST", "formulas/check", {"formula": "{Orders} / {IT cost}"}).json()
         self.assertEqual(

@@ -186,9 +186,14 @@ def save_form(form: ModelForm, *, actor: AbstractBaseUser, via: AuditVia = Audit
 @transaction.atomic
 def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia = AuditVia.WEB):
     """Delete an organisation-scoped row, keeping its last values in the audit trail, and those
-    of every row the database deletes with it (a deleted initiative's milestones, say)."""
+    of every row the database deletes with it (a deleted initiative's milestones, say).
+
+    A row whose ``deletion_refused()`` gives a reason is kept: ServiceError with it."""
     from django.db.models.deletion import Collector
 
+    refusal = getattr(obj, "deletion_refused", None)
+    if callable(refusal) and (reason := refusal()):
+        raise ServiceError(reason)
     collector = Collector(using=router.db_for_write(type(obj)))
     with contextlib.suppress(models.ProtectedError):  # reported below, by the delete itself
         collector.collect([obj])

@@ -86,7 +86,7 @@ def annotate(kpi: Kpi, today: date) -> Kpi:
 
 
 def figures(org: Organization, today: date) -> Dashboard:
-    """Everything the dashboard shows (eight queries, whatever the size of the data)."""
+    """Everything the dashboard shows (six queries, whatever the size of the data)."""
     goals = list(
         BusinessGoal.objects.filter(organization=org).annotate(
             open_initiatives=Count("initiatives", filter=Q(initiatives__status__in=OPEN))

@@ -2,7 +2,7 @@
 
 The story the figures tell: digital sales and the net promoter score are on
 track; website conversion is at risk; first-contact resolution is off track
-(the knowledge base is still an idea); the month-end close reached its
+(the knowledge base is approved but not yet under way); the month-end close reached its
 target (a win to record); recovery after a till failure reached it and was
 celebrated; rental bookings have not been reported for months (stale); and IT
 cost per order is calculated from two measured KPIs.

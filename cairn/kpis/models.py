@@ -146,6 +146,16 @@ class Kpi(OrgModel):
     def status_rule(self) -> str:
         return rules.rule(self.tolerance_percent)
 
+    def deletion_refused(self) -> str:
+        """Why this KPI cannot be deleted (``core.services.delete_object`` asks), or ""."""
+        users = list(self.used_by.values_list("name", flat=True))
+        if users:
+            return (
+                f"“{self}” is used in the formula of {', '.join(users)}. "
+                "Change that formula first, then delete it."
+            )
+        return ""
+
 
 class Measurement(models.Model):
     """A KPI's value on a date. One per KPI and date: sending the same date again updates it."""

@@ -411,14 +411,3 @@ def check_formula(
     if len(dates) == 1 and None not in dates:
         value = parsed.evaluate({k.name: k.latest_value for k in inputs})
     return FormulaCheck(inputs=inputs, value=value)
-
-
-def can_delete(kpi: Kpi) -> str:
-    """Why a KPI cannot be deleted, or an empty string."""
-    users = list(kpi.used_by.values_list("name", flat=True))
-    if users:
-        return (
-            f"“{kpi}” is used in the formula of {', '.join(users)}. "
-            "Change that formula first, then delete it."
-        )
-    return ""

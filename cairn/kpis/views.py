@@ -162,11 +162,8 @@ kpi_create, kpi_edit, _ = model_views(
 @require_http_methods(["GET", "POST"])
 def kpi_delete(request, kpi_id: int):
     kpi = get_object_for_member(request, Kpi, kpi_id)
-    refusal = services.can_delete(kpi)
-    if refusal:
-        if request.method == "POST":
-            messages.error(request, refusal)
-            return redirect(_url(request, "kpi_detail", kpi.pk))
+    refusal = kpi.deletion_refused()
+    if refusal and request.method == "GET":
         context = {"object": kpi, "noun": "KPI", "blocked": refusal}
         context["cancel_url"] = _url(request, "kpi_detail", kpi.pk)
         return render(request, "core/confirm_delete.html", context)
