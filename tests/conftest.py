@@ -7,6 +7,9 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background jobs run at once, inside the test, instead of waiting for a worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Tests write rows directly, without the audit events that pages cache under; a test of
+    # the caching itself turns a real cache on (tests/test_kpis.py, DashboardCacheTests).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,12 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from unittest.mock import patch
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django.utils import timezone
 
 from cairn.core import services as core
@@ -472,13 +475,64 @@ class DashboardTests(KpiTestCase):
 
     def test_stale_kpis(self):
         d = dashboard.figures(self.org, date(2025, 5, 16))  # 46 days after 31 March
-        self.assertEqual({k.name for k in d.stale}, {"Orders", "IT cost", "Cost per order"})
+        self.assertEqual({k["name"] for k in d.stale}, {"Orders", "IT cost", "Cost per order"})
         self.assertEqual(dashboard.figures(self.org, date(2025, 5, 15)).stale, [])
+
+    def test_the_database_rolls_up_as_the_documented_rule_does(self):
+        import random
+
+        from cairn.kpis.status import roll_up
+
+        rng = random.Random(7)
+        goals = [
+            BusinessGoal.objects.create(
+                organization=self.org, title=f"Roll-up {i}", target_date=date(2030, 1, 1)
+            )
+            for i in range(12)
+        ]
+        for i in range(60):
+            kpi = Kpi.objects.create(
+                organization=self.org,
+                name=f"Mixed {i}",
+                direction=rng.choice(["up", "down"]),
+                baseline_value=rng.choice([None, 50.0]),
+                baseline_date=date(2024, 1, 1),
+                target_value=rng.choice([20.0, 80.0]),
+                target_date=date(2028, 1, 1),
+                tolerance_percent=rng.choice([5, 10, 25]),
+            )
+            if rng.random() < 0.8:
+                Measurement.objects.create(
+                    kpi=kpi, date=date(2025, rng.randint(1, 12), 1), value=rng.uniform(0, 100)
+                )
+            kpi.goals.set(rng.sample(goals, rng.randint(0, 3)))
+        services.refresh(Kpi.objects.values_list("pk", flat=True))
+        by_goal = {g.pk: g for g in dashboard.goal_roll_ups(self.org)}
+        for goal in goals:
+            with self.subTest(goal=goal.title):
+                kpis = list(Kpi.objects.filter(goals=goal))
+                state, share = roll_up([(k.computed_status(), k.progress) for k in kpis])
+                row = by_goal[goal.pk]
+                self.assertEqual(dashboard.roll_up_of(row), state)
+                if share is None:
+                    self.assertIsNone(row.mean)
+                else:
+                    self.assertAlmostEqual(row.mean, share)
+
+    def test_a_new_organisation_sees_where_to_start(self):
+        from cairn.core.models import Membership, Organization, Role
+
+        fresh = Organization.objects.create(name="Fresh", slug="fresh")
+        Membership.objects.create(user=self.viewer, organization=fresh, role=Role.VIEWER)
+        self.login("viewer")
+        response = self.assertQueryCount(4 + 1 + 9 + 12, self.client.get, "/o/fresh/")
+        self.assertContains(response, "0 of 13 done")
+        self.assertContains(response, "Your dashboard will fill in as you go")
 
     def test_query_counts_do_not_grow_with_the_data(self):
         self.login("viewer")
         pages = [
-            ("org_home", [], 4 + 12 + 6),
+            ("org_home", [], 4 + 1 + 9),
             ("kpis:kpi_list", [], 4 + 2),
             ("kpis:kpi_detail", [self.orders.pk], 4 + 9),
             ("kpis:win_list", [], 4 + 4),
@@ -587,3 +641,74 @@ class FormulaCheckPageTests(KpiTestCase):
         self.assertContains(broken, "is not allowed")
         form = self.client.get(self.url("kpis:kpi_create"))
         self.assertContains(form, f'hx-post="{url}"')
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@override_settings(CACHES=LOCMEM)
+class DashboardCacheTests(KpiTestCase):
+    """The dashboard is cached until anything of the organisation changes: each way of
+    changing what it shows must show at once."""
+
+    def setUp(self):
+        cache.clear()
+        core.record_change(self.org, None, actor=self.owner)  # a first version to cache under
+
+    def home(self):
+        return self.client.get(self.url("org_home"))
+
+    def test_a_second_view_reads_the_cache_and_every_change_shows_at_once(self):
+        self.login("editor")
+        first = self.assertQueryCount(4 + 1 + 9, self.home)
+        again = self.assertQueryCount(4 + 1, self.home)
+        self.assertEqual(first.context["body"], again.context["body"])
+
+        services.record_one(self.orders, date(2025, 4, 30), 177, actor=self.editor)
+        self.assertContains(self.home(), "177")
+
+        self.client.post(
+            self.url("kpis:import"),
+            {"file": csv_file([["Orders", "2025-05-31", "188", "", ""]])},
+        )
+        self.assertContains(self.home(), "188")
+
+        self.client.post(
+            self.url("kpis:win_create"),
+            {"title": "A win worth telling", "achieved_on": "2025-06-01", "goal": self.goal.pk},
+        )
+        self.assertContains(self.home(), "A win worth telling")
+
+        initiative = self.path["initiative"]
+        self.client.post(
+            self.url("portfolio:initiative_edit", initiative.pk),
+            {**self.initiative_form(initiative), "title": "Renamed and serving no goal"},
+        )
+        self.assertContains(self.home(), "Renamed and serving no goal")
+
+    def initiative_form(self, initiative):
+        from cairn.portfolio.forms import InitiativeForm
+
+        form = InitiativeForm(instance=initiative, organization=self.org)
+        data = {}
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if isinstance(value, list):
+                value = [getattr(v, "pk", v) for v in value]
+            data[name] = "" if value is None else value
+        data["goals"] = []
+        return data
+
+    def test_readers_with_other_rights_see_their_own_page(self):
+        services.record_one(self.orders, date(2025, 4, 30), 210, actor=self.editor)
+        self.login("editor")
+        self.assertContains(self.home(), "Record the win")
+        self.login("viewer")
+        self.assertNotContains(self.home(), "Record the win")
+
+    def test_the_next_day_is_computed_afresh(self):
+        self.login("viewer")
+        self.home()
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        with patch("cairn.kpis.views.timezone.localdate", return_value=tomorrow):
+            self.assertQueryCount(4 + 1 + 9, self.home)

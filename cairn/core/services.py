@@ -42,6 +42,9 @@ UNAUDITED_FIELDS = {
     "latest_date",
     "recent",
     "measurement_count",
+    "status_code",
+    "status_rank",
+    "progress_share",
 }
 
 
@@ -70,6 +73,13 @@ def snapshot(obj: models.Model, m2m: dict[str, list[int]] | None = None) -> dict
             # Uses the prefetch cache when the caller filled it.
             data[field.name] = sorted(o.pk for o in getattr(obj, field.name).all())
     return data
+
+
+def data_version(org: Organization) -> int:
+    """A number that changes whenever anything of the organisation changes: the id of its
+    newest audit event (every change is audited). Pages cache what they compute under it."""
+    newest = AuditEvent.objects.filter(organization=org).order_by("-id").values_list("id")
+    return (newest.first() or (0,))[0]
 
 
 def audit_event(

@@ -402,7 +402,7 @@ def dashboard(request, org: str):
             for row in d.goals
         ],
         "kpis_by_status": d.by_status,
-        "stale_kpi_ids": [k.pk for k in d.stale],
+        "stale_kpi_ids": [k["id"] for k in d.stale],
         "spend_total": float(d.spend_total),
         "spend_serving_a_goal": float(d.spend_aligned),
         "spend_serving_a_goal_percent": d.aligned_percent,

@@ -1,19 +1,37 @@
 """The figures of the organisation's dashboard, in a fixed number of queries.
 
-Sums and counts are made by the database; each KPI is one row carrying its
-latest value and recent points (kept current by ``services.refresh``), so
-neither the number of measurements nor of initiatives changes the number
-of queries.
+Every count, sum and roll-up is made by the database. Each KPI row carries
+its latest value, recent points and the status of that value (kept current
+by ``services.refresh`` and ``Kpi.save``), so neither the number of
+measurements nor the number of KPIs changes the work done in Python: only
+the KPIs shown — the six needing most attention per goal — are loaded whole.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from cairn.core.models import Organization
 from cairn.goals.models import BusinessGoal
@@ -22,9 +40,25 @@ from cairn.kpis.models import Kpi, Win
 from cairn.portfolio.models import Initiative, Kind, Status
 
 OPEN = (Status.IDEA, Status.PROPOSED, Status.APPROVED, Status.IN_PROGRESS, Status.DEFERRED)
-KPIS_PER_GOAL = 6  # the rest are one click away: a CEO reads the ones that need attention
+KPIS_PER_GOAL = 5  # the rest are one click away: a CEO reads the ones that need attention
 SHINY_SHOWN = 8
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
+RANKS = {s.rank: s for s in rules.Status if s.rank >= 0}
+
+
+def stale_q(today: date) -> Q:
+    """KPIs not measured for longer than their rhythm allows (``status.is_stale`` in SQL)."""
+    q = Q(pk__in=[])
+    for rhythm, days in rules.ALLOWED_DAYS.items():
+        q |= Q(rhythm=rhythm, latest_date__lt=today - timedelta(days=days))
+    return q
+
+
+def annotate(kpi: Kpi, today: date) -> Kpi:
+    """Attach what the pages show about a KPI: status and whether it is stale."""
+    kpi.current_status = kpi.status
+    kpi.stale = kpi.is_stale(today)
+    return kpi
 
 
 @dataclass
@@ -46,8 +80,7 @@ class Dashboard:
     goals: list[GoalRow]
     kpi_count: int
     by_status: dict[str, int]
-    stale: list[Kpi]
-    unlinked_kpis: list[Kpi]
+    stale: list[dict]
     spend_total: Decimal
     spend_aligned: Decimal
     shiny: list[Initiative]
@@ -57,9 +90,8 @@ class Dashboard:
     mix: dict[str, Decimal]
     change_target: int
     wins: list[Win]
-    proposals: list[Kpi]
+    proposals: list[Kpi]  # at their target with no win recorded
     today: date
-    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def aligned_percent(self) -> int | None:
@@ -78,51 +110,89 @@ class Dashboard:
         return None if change is None else 100 - change
 
 
-def annotate(kpi: Kpi, today: date) -> Kpi:
-    """Attach what the pages show about a KPI: status, stale, forecast."""
-    kpi.current_status = kpi.status
-    kpi.stale = kpi.is_stale(today)
-    return kpi
+def goal_roll_ups(org: Organization) -> list[BusinessGoal]:
+    """The organisation's goals, each with its KPIs' roll-up (``status.roll_up`` in SQL):
+    ``worst`` status rank and ``mean`` progress of the KPIs that count, the number of KPIs,
+    and of open initiatives that serve it (two queries)."""
+    links = Initiative.goals.through.objects.filter(
+        businessgoal_id=OuterRef("pk"), initiative__status__in=OPEN
+    )
+    serving = links.values("businessgoal_id").annotate(n=Count("*")).values("n")
+    goals = list(
+        BusinessGoal.objects.filter(organization=org).annotate(
+            open_initiatives=Coalesce(Subquery(serving, output_field=IntegerField()), 0)
+        )
+    )
+    counted = Q(kpi__status_rank__gte=0)
+    roll_ups = {
+        row["businessgoal_id"]: row
+        for row in Kpi.goals.through.objects.filter(businessgoal__organization=org)
+        .values("businessgoal_id")
+        .annotate(
+            kpi_count=Count("*"),
+            worst=Max("kpi__status_rank", filter=counted),
+            mean=Avg("kpi__progress_share", filter=counted),
+        )
+        .order_by()
+    }
+    for goal in goals:
+        row = roll_ups.get(goal.pk, {})
+        goal.kpi_count = row.get("kpi_count", 0)
+        goal.worst, goal.mean = row.get("worst"), row.get("mean")
+    return goals
+
+
+def roll_up_of(goal) -> rules.Status:
+    if goal.worst is not None:
+        return RANKS[goal.worst]
+    return rules.Status.NO_DATA if goal.kpi_count else rules.Status.NOT_SET
 
 
 def figures(org: Organization, today: date) -> Dashboard:
-    """Everything the dashboard shows (six queries, whatever the size of the data)."""
-    goals = list(
-        BusinessGoal.objects.filter(organization=org).annotate(
-            open_initiatives=Count("initiatives", filter=Q(initiatives__status__in=OPEN))
-        )
+    """Everything the dashboard shows, in nine queries whatever the size of the data."""
+    goals = goal_roll_ups(org)
+    kpis = Kpi.objects.filter(organization=org)
+    by_status = {s.value: 0 for s in rules.Status}
+    by_status.update(kpis.values_list("status_code").annotate(n=Count("id")).order_by())
+    stale = list(kpis.filter(stale_q(today)).values("id", "name").order_by("name"))
+    has_win = Exists(Win.objects.filter(kpi=OuterRef("pk")))
+    proposals = list(
+        kpis.filter(status_code=rules.Status.ACHIEVED)
+        .annotate(has_win=has_win)
+        .filter(has_win=False)
+        .only("id", "name", "unit", "latest_value", "target_value", "status_code")
     )
-    kpis = list(
-        Kpi.objects.filter(organization=org)
-        .annotate(has_win=Exists(Win.objects.filter(kpi=OuterRef("pk"))))
-        .prefetch_related(Prefetch("goals", queryset=BusinessGoal.objects.only("id")))
+    # The KPIs shown under each goal: worst status first, then stale ones, then by name.
+    stale_first = Case(When(stale_q(today), then=True), default=False, output_field=BooleanField())
+    shown = (
+        kpis.filter(goals__organization=org)
+        .annotate(
+            goal_id=F("goals__id"),
+            place=Window(
+                RowNumber(),
+                partition_by=F("goals__id"),
+                order_by=[F("status_rank").desc(), stale_first.desc(), F("name").asc()],
+            ),
+        )
+        .filter(place__lte=KPIS_PER_GOAL)
+        .defer("description", "replaces")
     )
     by_goal: dict[int, list[Kpi]] = {g.pk: [] for g in goals}
-    by_status: dict[str, int] = {s.value: 0 for s in rules.Status}
-    stale, unlinked, proposals = [], [], []
-    for kpi in kpis:
+    for kpi in sorted(shown, key=lambda k: k.place):
         annotate(kpi, today)
-        by_status[kpi.current_status.value] += 1
-        if kpi.stale:
-            stale.append(kpi)
-        if kpi.current_status == rules.Status.ACHIEVED and not kpi.has_win:
-            proposals.append(kpi)
-        goal_ids = [g.pk for g in kpi.goals.all()]
-        if not goal_ids:
-            unlinked.append(kpi)
-        for goal_id in goal_ids:
-            by_goal[goal_id].append(kpi)
-    rows = []
-    for goal in goals:
-        measured = by_goal[goal.pk]
-        state, share = rules.roll_up([(k.current_status, k.progress) for k in measured])
-        measured.sort(key=lambda k: (-k.current_status.rank, not k.stale, k.name))
-        shown = measured[:KPIS_PER_GOAL]
-        for kpi in shown:
-            kpi.outlook = kpi.forecast(today)
-        rows.append(
-            GoalRow(goal, state, share, shown, len(measured) - len(shown), goal.open_initiatives)
+        kpi.outlook = kpi.forecast(today)
+        by_goal[kpi.goal_id].append(kpi)
+    rows = [
+        GoalRow(
+            goal,
+            roll_up_of(goal),
+            goal.mean,
+            by_goal[goal.pk],
+            goal.kpi_count - len(by_goal[goal.pk]),
+            goal.open_initiatives,
         )
+        for goal in goals
+    ]
     initiatives = Initiative.objects.filter(organization=org, status__in=OPEN)
     serving = Exists(Initiative.goals.through.objects.filter(initiative_id=OuterRef("pk")))
     cost = F("one_off_cost") + F("running_cost")
@@ -140,18 +210,17 @@ def figures(org: Organization, today: date) -> Dashboard:
         .order_by("-cost", "title")
         .only("id", "title", "one_off_cost", "running_cost", "status")[:SHINY_SHOWN]
     )
-    wins = list(Win.objects.filter(organization=org).select_related("goal", "kpi")[:5])
+    wins = list(Win.objects.filter(organization=org).select_related("goal")[:5])
     return Dashboard(
         goals=rows,
-        kpi_count=len(kpis),
+        kpi_count=sum(by_status.values()),
         by_status=by_status,
         stale=stale,
-        unlinked_kpis=unlinked,
         spend_total=spend["total"],
         spend_aligned=spend["aligned"],
         shiny=shiny,
         shiny_count=spend["shiny"],
-        goals_without_kpi=[g for g in goals if not by_goal[g.pk]],
+        goals_without_kpi=[g for g in goals if not g.kpi_count],
         goals_without_initiative=[g for g in goals if not g.open_initiatives],
         mix={"run": spend["run"], "change": spend["change"]},
         change_target=org.change_target_percent,

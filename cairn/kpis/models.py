@@ -80,6 +80,15 @@ class Kpi(OrgModel):
     latest_date = models.DateField(null=True, blank=True, editable=False)
     recent = models.JSONField(default=list, blank=True, editable=False)
     measurement_count = models.PositiveIntegerField(default=0, editable=False)
+    # The status of the latest value, kept with it (``save`` and ``refresh`` set them) so that
+    # the database can count, roll up and sort by status.
+    status_code = models.CharField(
+        max_length=10, default=rules.Status.NOT_SET.value, editable=False
+    )
+    status_rank = models.SmallIntegerField(default=-1, editable=False)
+    progress_share = models.FloatField(
+        null=True, blank=True, editable=False, help_text="Progress, clamped to 0–1."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -89,6 +98,24 @@ class Kpi(OrgModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.set_status()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "status_code",
+                "status_rank",
+                "progress_share",
+            }
+        super().save(*args, **kwargs)
+
+    def set_status(self) -> None:
+        """Work out the stored status and progress from the latest value and the plan."""
+        state = self.computed_status()
+        self.status_code, self.status_rank = state.value, state.rank
+        share = self.progress
+        self.progress_share = None if share is None else min(max(share, 0.0), 1.0)
 
     @property
     def is_derived(self) -> bool:
@@ -109,6 +136,10 @@ class Kpi(OrgModel):
 
     @property
     def status(self) -> rules.Status:
+        """The status of the latest value (as stored with it)."""
+        return rules.Status(self.status_code)
+
+    def computed_status(self) -> rules.Status:
         plan = self.plan
         if plan is None:
             return rules.Status.NOT_SET
@@ -125,8 +156,7 @@ class Kpi(OrgModel):
 
     @property
     def progress_percent(self) -> int | None:
-        p = self.progress
-        return None if p is None else round(min(max(p, 0.0), 1.0) * 100)
+        return None if self.progress_share is None else round(self.progress_share * 100)
 
     @property
     def points(self) -> list[tuple[date, float]]:

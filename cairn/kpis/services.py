@@ -44,7 +44,8 @@ def refresh(kpi_ids: Iterable[int]) -> None:
         .annotate(n=Count("id"))
         .values_list("kpi_id", "n")
     )
-    kpis = list(Kpi.objects.filter(pk__in=ids).only("id"))
+    plan = ("direction", "baseline_value", "baseline_date", "target_value", "target_date")
+    kpis = list(Kpi.objects.filter(pk__in=ids).only("id", "tolerance_percent", *plan))
     for kpi in kpis:
         recent = list(
             Measurement.objects.filter(kpi_id=kpi.pk)
@@ -55,8 +56,19 @@ def refresh(kpi_ids: Iterable[int]) -> None:
         kpi.recent = [[d.isoformat(), v] for d, v in recent]
         kpi.latest_date, kpi.latest_value = recent[-1] if recent else (None, None)
         kpi.measurement_count = counts.get(kpi.pk, 0)
+        kpi.set_status()
     Kpi.objects.bulk_update(
-        kpis, ["recent", "latest_date", "latest_value", "measurement_count"], batch_size=500
+        kpis,
+        [
+            "recent",
+            "latest_date",
+            "latest_value",
+            "measurement_count",
+            "status_code",
+            "status_rank",
+            "progress_share",
+        ],
+        batch_size=500,
     )
 
 

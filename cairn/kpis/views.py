@@ -5,19 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.checklist import getting_started
 from cairn.core.crud import delete_page, form_page, model_views
 from cairn.core.models import Role
-from cairn.core.services import ServiceError
+from cairn.core.services import ServiceError, data_version
 from cairn.core.tabular import FORMATS, download, write_table
 from cairn.goals.models import BusinessGoal
 from cairn.kpis import dashboard as board
@@ -28,6 +31,8 @@ from cairn.kpis.library import LIBRARY
 from cairn.kpis.models import Kpi, Measurement, Win
 from cairn.portfolio.models import Initiative
 
+DASHBOARD_SECONDS = 24 * 3600
+
 
 def _url(request, name: str, *args) -> str:
     return reverse(f"kpis:{name}", args=[request.org.slug, *args])
@@ -37,21 +42,22 @@ def _url(request, name: str, *args) -> str:
 @require_GET
 def dashboard(request):
     """The organisation's landing page: goals and their KPIs, alignment, the mix, wins."""
-    today = timezone.localdate()
-    steps = getting_started(request.org)
-    done = sum(1 for s in steps if s.done)
-    return render(
-        request,
-        "kpis/dashboard.html",
-        {
-            "d": board.figures(request.org, today),
-            "steps": steps,
-            "done": done,
-            "percent": round(100 * done / len(steps)),
-            "next_step": next((s for s in steps if not s.done), None),
-            "roll_up_rule": rules.ROLL_UP_RULE,
-        },
-    )
+    org, today = request.org, timezone.localdate()
+    # Cached until anything of the organisation changes (its newest audit event), the day
+    # changes (staleness, forecasts) or the reader's rights differ (the buttons shown).
+    version = data_version(org)
+    key = f"cairn:dashboard:{org.pk}:{version}:{today}:{int(request.membership.can_edit)}"
+    body = cache.get(key)
+    if body is None:
+        figures = board.figures(org, today)
+        context = {"d": figures, "roll_up_rule": rules.ROLL_UP_RULE}
+        if not figures.goals:  # a new organisation: the dashboard is empty, show where to start
+            steps = getting_started(org)
+            done = sum(1 for s in steps if s.done)
+            context.update(steps=steps, done=done, percent=round(100 * done / len(steps)))
+        body = render_to_string("kpis/partials/dashboard_body.html", context, request=request)
+        cache.set(key, body, DASHBOARD_SECONDS)
+    return render(request, "kpis/dashboard.html", {"body": mark_safe(body)})  # noqa: S308
 
 
 @org_view()
