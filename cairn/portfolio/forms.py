@@ -1,7 +1,13 @@
 from django import forms
 
 from cairn.core.forms import OrgModelForm
-from cairn.portfolio.models import CANDIDATE_STATUSES, Criterion, Initiative, Scenario
+from cairn.portfolio.models import (
+    CANDIDATE_STATUSES,
+    Criterion,
+    Initiative,
+    Scenario,
+    transition_problem,
+)
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 SCORE_INPUT = forms.NumberInput(attrs={"min": 1, "max": 5})
@@ -47,6 +53,14 @@ class InitiativeForm(OrgModelForm):
         if self.instance.pk:
             for name in ("depends_on", "excludes"):
                 self.fields[name].queryset = self.fields[name].queryset.exclude(pk=self.instance.pk)
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if self.instance.pk:
+            problem = transition_problem(self.instance.status, status)
+            if problem:
+                raise forms.ValidationError(problem)
+        return status
 
     def clean(self):
         cleaned = super().clean()

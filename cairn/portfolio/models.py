@@ -48,6 +48,32 @@ class Status(models.TextChoices):
     DEFERRED = "deferred", "Deferred"
 
 
+# Where an initiative may go from each status. An idea cannot jump to done: it is proposed,
+# approved, started, then done; anything not yet done can be deferred or rejected.
+TRANSITIONS: dict[str, set[str]] = {
+    "idea": {"proposed", "approved", "deferred", "rejected"},
+    "proposed": {"idea", "approved", "deferred", "rejected"},
+    "approved": {"in_progress", "deferred", "rejected", "proposed"},
+    "in_progress": {"done", "deferred", "approved"},
+    "deferred": {"idea", "proposed", "approved", "rejected"},
+    "rejected": {"idea", "proposed"},
+    "done": {"in_progress"},
+}
+STATUS_LABELS = dict(Status.choices)
+
+
+def transition_problem(old: str, new: str) -> str:
+    """Why an initiative cannot go from ``old`` to ``new``, or "" when it can."""
+    if old == new or new in TRANSITIONS.get(old, set()):
+        return ""
+    name = {k: str(v).lower() for k, v in STATUS_LABELS.items()}
+    allowed = ", ".join(name[s] for s in sorted(TRANSITIONS.get(old, set())))
+    return (
+        f"An initiative cannot go from {name[old]} to {name[new]}; "
+        f"from {name[old]} it can become: {allowed}."
+    )
+
+
 # Initiatives a scenario may choose from; approved ones are kept (treated as mandatory).
 CANDIDATE_STATUSES = (Status.IDEA, Status.PROPOSED, Status.DEFERRED, Status.APPROVED)
 
