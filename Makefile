@@ -23,6 +23,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed
+	-scripts/test-services.sh pdf
 	$(BIN)/cairn migrate --noinput
 	$(BIN)/cairn demo
 	@echo

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cairn.portfolio",
     "cairn.roadmap",
     "cairn.kpis",
+    "cairn.governance",
     "cairn.api",
 ]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from cairn.api.api import api
 from cairn.core import views as core
+from cairn.governance import views as governance
 from cairn.kpis import views as kpis
 
 org_patterns = [
@@ -22,6 +23,7 @@ org_patterns = [
     path("", include("cairn.portfolio.urls")),
     path("", include("cairn.roadmap.urls")),
     path("", include("cairn.kpis.urls")),
+    path("", include("cairn.governance.urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +40,7 @@ urlpatterns = [
     path("profile/tokens/<int:token_id>/delete/", core.token_delete, name="token_delete"),
     path("orgs/new/", core.organization_create, name="organization_create"),
     path("join/<str:key>/", core.join, name="join"),
+    path("calendar/<str:key>.ics", governance.calendar_feed, name="calendar_feed"),
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

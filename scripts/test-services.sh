@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, and start or stop a throwaway PostgreSQL.
-#   scripts/test-services.sh packages     install Chromium and PostgreSQL if missing
+#   scripts/test-services.sh packages     install Chromium, PostgreSQL and the PDF libraries if missing
+#   scripts/test-services.sh pdf          install only the PDF libraries (Pango) if missing
 #   scripts/test-services.sh pg-start DIR start a cluster in DIR, print its DATABASE_URL
 #   scripts/test-services.sh pg-stop DIR  stop it (by its own PID file) and remove DIR
 set -euo pipefail
@@ -11,6 +12,28 @@ packages() {
   command -v chromium >/dev/null || want+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
   fc-list 2>/dev/null | grep -qi dejavu || want+=(fonts-dejavu-core)
+  command -v pdftoppm >/dev/null || want+=(poppler-utils)
+  want+=($(pdf_missing))
+  install "${want[@]}"
+}
+
+# WeasyPrint draws PDFs with Pango and HarfBuzz.
+pdf_missing() {
+  local pair  # Debian package:shared library it provides
+  for pair in libpango-1.0-0:libpango-1.0.so libpangoft2-1.0-0:libpangoft2-1.0.so \
+              libharfbuzz-subset0:libharfbuzz-subset.so; do
+    ldconfig -p 2>/dev/null | grep -q "${pair#*:}" || echo "${pair%%:*}"
+  done
+}
+
+pdf() {
+  local want=($(pdf_missing))
+  fc-list 2>/dev/null | grep -qi dejavu || want+=(fonts-dejavu-core)
+  install "${want[@]}"
+}
+
+install() {
+  local want=("$@")
   if [ ${#want[@]} -gt 0 ]; then
     echo "Installing ${want[*]}…" >&2
     apt-get update -qq
@@ -39,7 +62,8 @@ pg_stop() {
 
 case "${1:-}" in
   packages) packages ;;
+  pdf) pdf ;;
   pg-start) pg_start "$2" ;;
   pg-stop) pg_stop "$2" ;;
-  *) echo "usage: $0 packages | pg-start DIR | pg-stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 packages | pdf | pg-start DIR | pg-stop DIR" >&2; exit 2 ;;
 esac

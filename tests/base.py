@@ -180,6 +180,75 @@ def make_ascent(org, goal, prefix: str = "") -> dict:
     }
 
 
+def make_guideposts(org, initiative, prefix: str = "") -> dict:
+    """A committee with a business chair and an IT member, a meeting with an agenda point, an
+    action and a decision, a roadblock, the ERP RACI, and a completed annual review."""
+    from cairn.governance import rules, services
+    from cairn.governance.models import (
+        Action,
+        AgendaItem,
+        Committee,
+        CommitteeMember,
+        Decision,
+        Meeting,
+        Raci,
+        Review,
+        Roadblock,
+    )
+
+    committee = Committee.objects.create(organization=org)
+    chair = CommitteeMember.objects.create(
+        organization=org, committee=committee, name=f"{prefix}Grace", role="COO", is_chair=True
+    )
+    CommitteeMember.objects.create(
+        organization=org, committee=committee, name=f"{prefix}Raj", role="IT director", side="it"
+    )
+    meeting = Meeting.objects.create(
+        organization=org, committee=committee, title=f"{prefix}Q1 meeting", held_on=date(2026, 1, 6)
+    )
+    meeting.attendees.set([chair])
+    point = AgendaItem.objects.create(meeting=meeting, title=f"{prefix}Budget", position=1)
+    action = Action.objects.create(
+        organization=org,
+        meeting=meeting,
+        description=f"{prefix}Send the numbers",
+        owner="Raj",
+        due=date(2026, 2, 1),
+    )
+    decision = Decision.objects.create(
+        organization=org, title=f"{prefix}Keep the CRM", outcome="Kept.", meeting=meeting
+    )
+    roadblock = Roadblock.objects.create(
+        organization=org, initiative=initiative, description=f"{prefix}No vendor contract"
+    )
+    raci = Raci.objects.create(
+        organization=org,
+        title=f"{prefix}ERP selection",
+        decision=decision,
+        people=rules.ERP_PRESET["people"],
+        rows=rules.ERP_PRESET["rows"],
+    )
+    review = Review.objects.create(
+        organization=org,
+        kind="annual",
+        title=f"{prefix}Annual review",
+        due=date(2026, 3, 31),
+        completed_on=date(2026, 3, 20),
+        summary="On course.",
+        snapshot=services.snapshot(org),
+    )
+    return {
+        "meeting": meeting,
+        "point": point,
+        "action": action,
+        "decision": decision,
+        "roadblock": roadblock,
+        "raci": raci,
+        "review": review,
+        "seat": chair,
+    }
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 
@@ -219,6 +288,10 @@ class CairnTestCase(TestCase):
         cls.other_roadmap = make_roadmap(cls.other_org, "Globex secret ")
         cls.ascent = make_ascent(cls.org, cls.goal)
         cls.other_ascent = make_ascent(cls.other_org, cls.other_goal, "Globex secret ")
+        cls.guideposts = make_guideposts(cls.org, cls.path["initiative"])
+        cls.other_guideposts = make_guideposts(
+            cls.other_org, cls.other_path["initiative"], "Globex secret "
+        )
 
     def login(self, persona: str = "owner") -> User:
         user = self.users[persona]

@@ -17,7 +17,7 @@ from cairn.core.models import Invitation, Membership, Role
 from tests.base import CairnTestCase
 
 # Pages anyone may open without signing in.
-PUBLIC = {"login", "logout", "setup", "healthz", "join"}
+PUBLIC = {"login", "logout", "setup", "healthz", "join", "calendar_feed"}
 # Django's admin is for the install's superuser and has its own checks.
 SKIPPED_PREFIXES = ("admin/", "api/")
 
@@ -80,6 +80,7 @@ class MatrixBase(CairnTestCase):
                 for k, v in (o.ascent if own else o.other_ascent).items()
                 if k in ("kpi", "win", "measurement")
             },
+            **{f"{k}_id": v.pk for k, v in (o.guideposts if own else o.other_guideposts).items()},
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:

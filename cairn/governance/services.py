@@ -1,0 +1,560 @@
+"""The committee's work: meetings planned, agendas drafted from live data, decisions that
+change initiatives, roadblocks, reviews with snapshots, and the calendar."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cairn.core import services as core
+from cairn.core.models import AuditVia, Organization, hash_key
+from cairn.governance import rules
+from cairn.governance.models import (
+    RHYTHM_MONTHS,
+    Action,
+    AgendaItem,
+    CalendarFeed,
+    Committee,
+    Decision,
+    Meeting,
+    Review,
+    Roadblock,
+    Side,
+)
+from cairn.portfolio.models import Initiative, Status, transition_problem
+
+# --- The committee
+
+
+def committee_for(org: Organization) -> Committee:
+    """The organisation's committee; an unsaved one with the defaults until someone sets it up
+    (reading a page writes nothing)."""
+    return Committee.objects.filter(organization=org).first() or Committee(organization=org)
+
+
+def saved_committee(org: Organization, *, actor, via=AuditVia.WEB) -> Committee:
+    committee = committee_for(org)
+    if committee.pk is None:
+        committee.created_by = actor if actor and actor.pk else None
+        committee.save()
+        core.record_change(committee, None, actor=actor, via=via)
+    return committee
+
+
+def warnings(members) -> list[str]:
+    """What the committee lacks to do its job: both sides of the house, and a chair."""
+    found = []
+    sides = {m.side for m in members}
+    if Side.BUSINESS not in sides:
+        found.append("No business leader sits on the committee: IT would be steering alone.")
+    if Side.IT not in sides:
+        found.append("No one from IT sits on the committee: it cannot answer for the roadmap.")
+    if members and not any(m.is_chair for m in members):
+        found.append("The committee has no chair to run its meetings and edit the agenda.")
+    return found
+
+
+def plan_year(org: Organization, *, actor, via=AuditVia.WEB, today: date | None = None):
+    """Create the committee's next four meetings, at its rhythm (quarterly: the first Tuesday
+    of each quarter). Dates that already have a meeting are skipped. Returns the new ones."""
+    today = today or timezone.localdate()
+    committee = saved_committee(org, actor=actor, via=via)
+    every = RHYTHM_MONTHS[committee.rhythm]
+    taken = set(Meeting.objects.filter(committee=committee).values_list("held_on", flat=True))
+    created = []
+    with transaction.atomic():
+        for day in rules.next_meetings(today, every):
+            if day in taken:
+                continue
+            quarter = (day.month - 1) // 3 + 1
+            label = f"Q{quarter} {day.year}" if every == 3 else day.strftime("%B %Y")
+            meeting = Meeting.objects.create(
+                organization=org,
+                committee=committee,
+                title=f"{committee.name}, {label}",
+                held_on=day,
+                created_by=actor if actor and actor.pk else None,
+            )
+            core.record_change(meeting, None, actor=actor, via=via)
+            created.append(meeting)
+    return created
+
+
+# --- The agenda, drafted from live data
+
+
+@dataclass
+class Draft:
+    kind: str
+    title: str
+    detail: str
+    source: str
+    url: str
+
+
+def draft_agenda(org: Organization, today: date | None = None) -> list[Draft]:
+    """What the committee should look at now, each point linked to its source:
+    initiatives awaiting approval, open roadblocks, what the roadmap breaks, milestones
+    slipped, KPIs off track or stale, actions past due, reviews due within a month."""
+    from cairn.kpis.dashboard import stale_q
+    from cairn.kpis.models import Kpi
+    from cairn.kpis.status import Status as KpiStatus
+    from cairn.roadmap import services as roadmap
+    from cairn.roadmap.models import Milestone, Plan
+
+    today = today or timezone.localdate()
+    slug = org.slug
+    out: list[Draft] = []
+    for i in Initiative.objects.filter(organization=org, status=Status.PROPOSED):
+        out.append(
+            Draft(
+                "approval",
+                f"Approve, defer or reject: {i.title}",
+                f"One-off cost {i.one_off_cost:,.0f}, running {i.running_cost:,.0f} a year, "
+                f"{i.effort_months} FTE-months.",
+                f"initiative:{i.pk}",
+                reverse("portfolio:initiative_detail", args=[slug, i.pk]),
+            )
+        )
+    for r in Roadblock.objects.filter(organization=org, removed_on=None).select_related(
+        "initiative"
+    ):
+        out.append(
+            Draft(
+                "roadblock",
+                f"Remove a roadblock on {r.initiative.title}",
+                f"{r.description} (since {r.since:%d %b %Y}"
+                + (f"; {r.who_can_remove} can remove it" if r.who_can_remove else "")
+                + ").",
+                f"roadblock:{r.pk}",
+                reverse("portfolio:initiative_detail", args=[slug, r.initiative_id]),
+            )
+        )
+    plan = Plan.for_org(org)
+    if plan.pk:
+        for n, problem in enumerate(roadmap.problems_now(org, plan)):
+            out.append(
+                Draft(
+                    "roadmap",
+                    "Roadmap at risk: " + problem[:200],
+                    "",
+                    f"roadmap:{n}",
+                    reverse("roadmap:gantt", args=[slug]),
+                )
+            )
+    for m in Milestone.objects.filter(organization=org, done=False, due__lt=today).select_related(
+        "initiative"
+    ):
+        out.append(
+            Draft(
+                "milestone",
+                f"Milestone slipped: {m.title} ({m.initiative.title})",
+                f"Was due {m.due:%d %b %Y}.",
+                f"milestone:{m.pk}",
+                reverse("roadmap:milestones", args=[slug]),
+            )
+        )
+    kpis = Kpi.objects.filter(organization=org).filter(
+        Q(status_code=KpiStatus.OFF_TRACK) | stale_q(today)
+    )
+    for k in kpis:
+        stale = k.is_stale(today)
+        out.append(
+            Draft(
+                "kpi",
+                f"KPI {'not measured on time' if stale else 'off track'}: {k.name}",
+                f"Latest {k.latest_value:g} on {k.latest_date:%d %b %Y}; target {k.target_value:g}."
+                if k.latest_value is not None and k.target_value is not None
+                else "",
+                f"kpi:{k.pk}",
+                reverse("kpis:kpi_detail", args=[slug, k.pk]),
+            )
+        )
+    for a in Action.objects.filter(organization=org, done=False, due__lt=today):
+        out.append(
+            Draft(
+                "action",
+                f"Action past due: {a.description}",
+                f"{a.owner}, due {a.due:%d %b %Y}.",
+                f"action:{a.pk}",
+                reverse("governance:meeting_detail", args=[slug, a.meeting_id]),
+            )
+        )
+    for r in Review.objects.filter(
+        organization=org, completed_on=None, due__lte=today + timedelta(days=31)
+    ):
+        out.append(
+            Draft(
+                "review",
+                f"{'Overdue' if r.due < today else 'Due'}: {r.title}",
+                f"Due by {r.due:%d %b %Y}.",
+                f"review:{r.pk}",
+                reverse("governance:review_detail", args=[slug, r.pk]),
+            )
+        )
+    for extra in _extra_sources(org, today):
+        out.append(extra)
+    return out
+
+
+def _extra_sources(org: Organization, today: date) -> list[Draft]:
+    """Agenda points other apps add (AI policies due for review, when that app is installed)."""
+    return []
+
+
+def add_drafted_agenda(meeting: Meeting, *, actor, via=AuditVia.WEB) -> int:
+    """Append the drafted points not on the agenda yet; returns how many were added."""
+    present = set(meeting.agenda.exclude(source="").values_list("source", flat=True))
+    last = max(meeting.agenda.values_list("position", flat=True), default=0)
+    new = [d for d in draft_agenda(meeting.organization) if d.source not in present]
+    AgendaItem.objects.bulk_create(
+        AgendaItem(
+            meeting=meeting,
+            position=last + n + 1,
+            kind=d.kind,
+            title=d.title[:300],
+            detail=d.detail[:2000],
+            source=d.source,
+            url=d.url,
+        )
+        for n, d in enumerate(new)
+    )
+    if new:
+        core.record(
+            meeting.organization,
+            actor=actor,
+            action=core.AuditAction.UPDATE,
+            obj=meeting,
+            before=None,
+            after={"agenda points drafted": len(new)},
+            via=via,
+        )
+    return len(new)
+
+
+# --- Decisions
+
+
+def decide(
+    org: Organization,
+    *,
+    title: str,
+    outcome: str,
+    change: str = "",
+    initiatives=(),
+    meeting: Meeting | None = None,
+    context: str = "",
+    options: str = "",
+    decided_on: date | None = None,
+    actor,
+    via=AuditVia.WEB,
+) -> Decision:
+    """Record a decision; approving, rejecting or deferring changes its initiatives' status,
+    refused whole if any cannot make that move."""
+    initiatives = list(initiatives)
+    target = rules.CHANGE_TO_STATUS.get(change)
+    if change and not initiatives:
+        raise core.ServiceError("Say which initiative the decision approves, rejects or defers.")
+    if target:
+        problems = [
+            f"“{i}”: {p}" for i in initiatives if (p := transition_problem(i.status, target))
+        ]
+        if problems:
+            raise core.ServiceError(" ".join(problems))
+    with transaction.atomic():
+        decision = Decision.objects.create(
+            organization=org,
+            title=title,
+            outcome=outcome,
+            change=change,
+            meeting=meeting,
+            context=context,
+            options=options,
+            decided_on=decided_on or timezone.localdate(),
+            taken_by=actor if actor and actor.pk else None,
+            created_by=actor if actor and actor.pk else None,
+        )
+        decision.initiatives.set(initiatives)
+        core.record_change(decision, None, actor=actor, via=via)
+        for initiative in initiatives if target else []:
+            locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+            if locked.status == target:
+                continue
+            before = core.snapshot(locked)
+            locked.status = target
+            locked.version += 1
+            locked.save(update_fields=["status", "version", "updated"])
+            core.record_change(locked, before, actor=actor, via=via)
+    return decision
+
+
+def remove_roadblock(roadblock: Roadblock, how: str, *, actor, via=AuditVia.WEB) -> Roadblock:
+    if not how.strip():
+        raise core.ServiceError("Say how the roadblock was removed.")
+    before = core.snapshot(roadblock)
+    roadblock.removed_on = timezone.localdate()
+    roadblock.how_removed = how.strip()[:300]
+    roadblock.version += 1
+    roadblock.save()
+    core.record_change(roadblock, before, actor=actor, via=via)
+    return roadblock
+
+
+# --- Reviews and snapshots
+
+
+def plan_reviews(org: Organization, *, actor, via=AuditVia.WEB, today: date | None = None):
+    """Create the coming year's annual review and quarterly check-ins, aligned with the
+    organisation's fiscal year; those already planned for a date are kept."""
+    today = today or timezone.localdate()
+    taken = set(Review.objects.filter(organization=org).values_list("kind", "due"))
+    created = []
+    for kind, title, due in rules.review_dates(org.fiscal_year_start, today):
+        if (kind, due) in taken:
+            continue
+        review = Review.objects.create(
+            organization=org,
+            kind=kind,
+            title=title,
+            due=due,
+            created_by=actor if actor and actor.pk else None,
+        )
+        core.record_change(review, None, actor=actor, via=via)
+        created.append(review)
+    return created
+
+
+def snapshot(org: Organization) -> dict[str, Any]:
+    """The whole strategy as it stands, as plain data: goals, missions, SWOT, initiatives with
+    status and score, the latest scenario solved, the roadmap, KPIs with latest values."""
+    from cairn.assessment.models import SwotItem
+    from cairn.goals.models import BusinessGoal, ITMission
+    from cairn.kpis.models import Kpi
+    from cairn.portfolio import scoring
+    from cairn.portfolio.models import RunState, Scenario
+    from cairn.roadmap.models import Plan, RoadmapItem
+
+    initiatives = list(scoring.with_scoring_data(Initiative.objects.filter(organization=org)))
+    scores = scoring.scores(org, initiatives)
+    plan = Plan.for_org(org)
+    scenario = (
+        Scenario.objects.filter(organization=org, state=RunState.DONE)
+        .order_by("-finished_at")
+        .first()
+    )
+    roadmap = []
+    for item in RoadmapItem.objects.filter(organization=org).select_related("initiative"):
+        if item.start is None:
+            continue
+        roadmap.append(
+            {
+                "id": item.initiative_id,
+                "title": item.initiative.title,
+                "starts": plan.period_label(item.start),
+                "ends": plan.period_label(item.start + item.duration - 1),
+            }
+        )
+    return {
+        "taken_at": timezone.now().isoformat(timespec="seconds"),
+        "organization": org.name,
+        "goals": [
+            {
+                "id": g.pk,
+                "title": g.title,
+                "target_date": g.target_date.isoformat(),
+                "priority": g.priority,
+                "owner": g.owner_name,
+            }
+            for g in BusinessGoal.objects.filter(organization=org)
+        ],
+        "missions": [
+            {"id": m.pk, "statement": m.statement}
+            for m in ITMission.objects.filter(organization=org)
+        ],
+        "swot": [
+            {"id": s.pk, "kind": s.kind, "statement": s.statement, "it_question": s.it_question}
+            for s in SwotItem.objects.filter(organization=org)
+        ],
+        "initiatives": [
+            {
+                "id": i.pk,
+                "title": i.title,
+                "status": i.status,
+                "kind": i.kind,
+                "score": round(float(scores[i.pk].score), 2),
+                "one_off_cost": float(i.one_off_cost),
+            }
+            for i in initiatives
+        ],
+        "scenario": (
+            {
+                "name": scenario.name,
+                "chosen": (scenario.result or {}).get("selected", []),
+            }
+            if scenario
+            else None
+        ),
+        "roadmap": roadmap,
+        "kpis": [
+            {
+                "id": k.pk,
+                "name": k.name,
+                "unit": k.unit,
+                "latest_value": k.latest_value,
+                "latest_date": k.latest_date.isoformat() if k.latest_date else None,
+                "target_value": k.target_value,
+                "status": k.status_code,
+                "status_label": k.status.label,
+            }
+            for k in Kpi.objects.filter(organization=org)
+        ],
+    }
+
+
+def complete_review(review: Review, summary: str, *, actor, via=AuditVia.WEB) -> Review:
+    """Record that a review is done: who, when, a summary, and the strategy's snapshot."""
+    if review.is_done:
+        raise core.ServiceError("This review is already complete; its snapshot is kept as it was.")
+    if not summary.strip():
+        raise core.ServiceError("Write a short summary of what the review concluded.")
+    before = core.snapshot(review)
+    review.snapshot = snapshot(review.organization)
+    review.summary = summary.strip()[:5000]
+    review.completed_on = timezone.localdate()
+    review.completed_by = actor if actor and actor.pk else None
+    review.version += 1
+    review.save()
+    core.record_change(review, before, actor=actor, via=via)
+    return review
+
+
+# --- Calendar
+
+
+def new_calendar_feed(org: Organization, *, actor, via=AuditVia.WEB) -> str:
+    """A new private calendar address for the organisation (the old one stops working)."""
+    key = secrets.token_urlsafe(24)
+    CalendarFeed.objects.update_or_create(organization=org, defaults={"key_hash": hash_key(key)})
+    core.record(
+        org,
+        actor=actor,
+        action=core.AuditAction.UPDATE,
+        obj=org,
+        before=None,
+        after={"calendar feed": "new private address"},
+        via=via,
+    )
+    return key
+
+
+def revoke_calendar_feed(org: Organization, *, actor, via=AuditVia.WEB) -> None:
+    deleted, _ = CalendarFeed.objects.filter(organization=org).delete()
+    if deleted:
+        core.record(
+            org,
+            actor=actor,
+            action=core.AuditAction.UPDATE,
+            obj=org,
+            before={"calendar feed": "on"},
+            after={"calendar feed": "revoked"},
+            via=via,
+        )
+
+
+def org_for_calendar_key(key: str) -> Organization | None:
+    feed = CalendarFeed.objects.filter(key_hash=hash_key(key)).select_related("organization")
+    found = feed.first()
+    return found.organization if found else None
+
+
+def calendar(org: Organization, meetings, reviews, base_url: str = "") -> bytes:
+    """An iCalendar file of meetings (two hours from 10:00) and reviews (all-day, on the due
+    date)."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Cairn//IT strategy//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{org.name}: IT strategy")
+    stamp = timezone.now()
+    for m in meetings:
+        event = Event()
+        event.add("uid", f"meeting-{m.pk}@cairn")
+        event.add("dtstamp", stamp)
+        start = datetime.combine(m.held_on, time(10, 0))
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(hours=2))
+        event.add("summary", m.title)
+        agenda = [a.title for a in m.agenda.all()]
+        if agenda:
+            event.add("description", "Agenda:\n" + "\n".join(f"- {t}" for t in agenda))
+        if base_url:
+            event.add("url", base_url + reverse("governance:meeting_detail", args=[org.slug, m.pk]))
+        cal.add_component(event)
+    for r in reviews:
+        event = Event()
+        event.add("uid", f"review-{r.pk}@cairn")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", r.due)
+        event.add("dtend", r.due + timedelta(days=1))
+        event.add("summary", f"{r.title} due")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+# --- People: accountability and buy-in
+
+
+@dataclass
+class Accountability:
+    person: str
+    raci_rows: list[tuple[Any, str, str]] = field(default_factory=list)  # (raci, activity, letter)
+    initiatives: list[Initiative] = field(default_factory=list)
+
+
+def accountable_for(org: Organization, person: str) -> Accountability:
+    """What a person answers for: activities where a RACI names them Accountable (and where
+    they are Responsible), and initiatives they own."""
+    from cairn.governance.models import Raci
+
+    person = person.strip()
+    found = Accountability(person)
+    if not person:
+        return found
+    wanted = person.casefold()
+    for raci in Raci.objects.filter(organization=org).select_related("decision", "initiative"):
+        names = {p.casefold(): p for p in raci.people}
+        if wanted not in names:
+            continue
+        exact = names[wanted]
+        for row in raci.rows:
+            letter = row.get("cells", {}).get(exact, "")
+            if letter in ("A", "R"):
+                found.raci_rows.append((raci, row.get("activity", ""), letter))
+    found.initiatives = list(
+        Initiative.objects.filter(organization=org, owner__iexact=person).exclude(
+            status__in=[Status.DONE, Status.REJECTED]
+        )
+    )
+    found.raci_rows.sort(key=lambda r: (r[2] != "A", str(r[0])))
+    return found
+
+
+def people(org: Organization) -> list[str]:
+    """Names that appear in the organisation's RACI matrices and as initiative owners."""
+    from cairn.governance.models import Raci
+
+    names = {p for raci in Raci.objects.filter(organization=org) for p in raci.people}
+    names |= set(
+        Initiative.objects.filter(organization=org)
+        .exclude(owner="")
+        .values_list("owner", flat=True)
+    )
+    return sorted(names, key=str.casefold)

@@ -1,0 +1,81 @@
+from django.urls import path
+
+from cairn.governance import views as v
+
+app_name = "governance"
+urlpatterns = [
+    path("guideposts/", v.overview, name="overview"),
+    path("guideposts/committee/", v.committee_edit, name="committee_edit"),
+    path("guideposts/committee/members/new/", v.member_create, name="member_create"),
+    path("guideposts/committee/members/<int:seat_id>/edit/", v.member_edit, name="member_edit"),
+    path(
+        "guideposts/committee/members/<int:seat_id>/delete/",
+        v.member_delete,
+        name="member_delete",
+    ),
+    path("guideposts/plan-year/", v.plan_year, name="plan_year"),
+    path("guideposts/plan-reviews/", v.plan_reviews, name="plan_reviews"),
+    path("guideposts/meetings/new/", v.meeting_create, name="meeting_create"),
+    path("guideposts/meetings/<int:meeting_id>/", v.meeting_detail, name="meeting_detail"),
+    path("guideposts/meetings/<int:meeting_id>/edit/", v.meeting_edit, name="meeting_edit"),
+    path("guideposts/meetings/<int:meeting_id>/delete/", v.meeting_delete, name="meeting_delete"),
+    path("guideposts/meetings/<int:meeting_id>/draft/", v.agenda_draft, name="agenda_draft"),
+    path("guideposts/meetings/<int:meeting_id>/agenda/", v.agenda_add, name="agenda_add"),
+    path(
+        "guideposts/meetings/<int:meeting_id>/agenda/<int:point_id>/delete/",
+        v.agenda_delete,
+        name="agenda_delete",
+    ),
+    path("guideposts/meetings/<int:meeting_id>/actions/", v.action_add, name="action_add"),
+    path("guideposts/meetings/<int:meeting_id>/decide/", v.meeting_decide, name="meeting_decide"),
+    path(
+        "guideposts/meetings/<int:meeting_id>/briefing/",
+        v.meeting_briefing,
+        name="meeting_briefing",
+    ),
+    path(
+        "guideposts/meetings/<int:meeting_id>/briefing.pdf",
+        v.meeting_briefing,
+        {"fmt": "pdf"},
+        name="meeting_briefing_pdf",
+    ),
+    path("guideposts/meetings/<int:meeting_id>/meeting.ics", v.meeting_ics, name="meeting_ics"),
+    path("guideposts/actions/<int:action_id>/done/", v.action_done, name="action_done"),
+    path("guideposts/actions/<int:action_id>/edit/", v.action_edit, name="action_edit"),
+    path("guideposts/actions/<int:action_id>/delete/", v.action_delete, name="action_delete"),
+    path("guideposts/decisions/", v.decision_list, name="decision_list"),
+    path("guideposts/decisions/new/", v.decision_create, name="decision_create"),
+    path("guideposts/decisions/<int:decision_id>/edit/", v.decision_edit, name="decision_edit"),
+    path(
+        "guideposts/decisions/<int:decision_id>/delete/", v.decision_delete, name="decision_delete"
+    ),
+    path("guideposts/roadblocks/", v.roadblock_list, name="roadblock_list"),
+    path("guideposts/roadblocks/new/", v.roadblock_create, name="roadblock_create"),
+    path("guideposts/roadblocks/<int:roadblock_id>/edit/", v.roadblock_edit, name="roadblock_edit"),
+    path(
+        "guideposts/roadblocks/<int:roadblock_id>/delete/",
+        v.roadblock_delete,
+        name="roadblock_delete",
+    ),
+    path(
+        "guideposts/roadblocks/<int:roadblock_id>/remove/",
+        v.roadblock_remove,
+        name="roadblock_remove",
+    ),
+    path("guideposts/raci/", v.raci_list, name="raci_list"),
+    path("guideposts/raci/new/", v.raci_create, name="raci_create"),
+    path("guideposts/raci/<int:raci_id>/", v.raci_detail, name="raci_detail"),
+    path("guideposts/raci/<int:raci_id>/save/", v.raci_save, name="raci_save"),
+    path("guideposts/raci/<int:raci_id>/delete/", v.raci_delete, name="raci_delete"),
+    path("guideposts/accountable/", v.accountable, name="accountable"),
+    path("guideposts/buy-in/", v.buy_in_list, name="buy_in_list"),
+    path("guideposts/buy-in/<int:interview_id>/", v.buy_in, name="buy_in"),
+    path("guideposts/reviews/new/", v.review_create, name="review_create"),
+    path("guideposts/reviews/<int:review_id>/", v.review_detail, name="review_detail"),
+    path("guideposts/reviews/<int:review_id>/complete/", v.review_complete, name="review_complete"),
+    path("guideposts/reviews/<int:review_id>/edit/", v.review_edit, name="review_edit"),
+    path("guideposts/reviews/<int:review_id>/delete/", v.review_delete, name="review_delete"),
+    path("guideposts/reviews/<int:review_id>/compare/", v.review_compare, name="review_compare"),
+    path("guideposts/calendar/new/", v.calendar_new, name="calendar_new"),
+    path("guideposts/calendar/revoke/", v.calendar_revoke, name="calendar_revoke"),
+]

@@ -1,0 +1,778 @@
+"""Pages of the guideposts: the committee, meetings and their agendas, decisions, roadblocks,
+RACI, accountability, buy-in, reviews and the calendar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cairn.core.access import get_object_for_member, org_view
+from cairn.core.crud import form_page, model_views
+from cairn.core.models import Role
+from cairn.core.services import ServiceError, record_change
+from cairn.core.services import snapshot as row_snapshot
+from cairn.goals.models import Interview, PainPoint
+from cairn.governance import rules, services
+from cairn.governance.forms import (
+    ActionForm,
+    AgendaItemForm,
+    CommitteeForm,
+    CommitteeMemberForm,
+    DecisionForm,
+    MeetingForm,
+    QuickDecisionForm,
+    RaciForm,
+    ReviewForm,
+    RoadblockForm,
+    parse_grid,
+)
+from cairn.governance.models import (
+    Action,
+    AgendaItem,
+    CommitteeMember,
+    Decision,
+    Meeting,
+    Raci,
+    Review,
+    Roadblock,
+)
+from cairn.portfolio.models import Initiative
+
+
+def _url(request, name: str, *args) -> str:
+    return reverse(f"governance:{name}", args=[request.org.slug, *args])
+
+
+@org_view()
+@require_GET
+def overview(request):
+    """The committee, its meetings and reviews, open roadblocks and recent decisions."""
+    org = request.org
+    committee = services.committee_for(org)
+    members = list(committee.members.all()) if committee.pk else []
+    meetings = (
+        list(
+            Meeting.objects.filter(committee=committee).annotate(
+                points=Count("agenda", distinct=True),
+                open_actions=Count("actions", filter=Q(actions__done=False), distinct=True),
+            )
+        )
+        if committee.pk
+        else []
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "governance/overview.html",
+        {
+            "committee": committee,
+            "members": members,
+            "warnings": services.warnings(members) if committee.pk else [],
+            "upcoming": [m for m in meetings if m.held_on >= today],
+            "past": [m for m in meetings if m.held_on < today][::-1],
+            "reviews": list(Review.objects.filter(organization=org)),
+            "roadblocks": list(
+                Roadblock.objects.filter(organization=org, removed_on=None).select_related(
+                    "initiative"
+                )
+            ),
+            "decisions": list(Decision.objects.filter(organization=org)[:5]),
+            "feed": hasattr(org, "calendar_feed") and _has_feed(org),
+            "new_feed_key": request.session.pop("calendar_key", None),
+        },
+    )
+
+
+def _has_feed(org) -> bool:
+    from cairn.governance.models import CalendarFeed
+
+    return CalendarFeed.objects.filter(organization=org).exists()
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def committee_edit(request):
+    committee = services.committee_for(request.org)
+    return form_page(
+        request,
+        CommitteeForm,
+        instance=committee if committee.pk else None,
+        title="The steering committee",
+        cancel_url=_url(request, "overview"),
+        success_url=lambda obj: _url(request, "overview"),
+    )
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def member_create(request):
+    committee = (
+        services.saved_committee(request.org, actor=request.user)
+        if (request.method == "POST")
+        else services.committee_for(request.org)
+    )
+    return form_page(
+        request,
+        CommitteeMemberForm,
+        title="Add a committee member",
+        cancel_url=_url(request, "overview"),
+        success_url=lambda obj: _url(request, "overview"),
+        form_kwargs={"committee": committee},
+    )
+
+
+_, member_edit, member_delete = model_views(
+    CommitteeMember,
+    CommitteeMemberForm,
+    id_kwarg="seat_id",
+    list_url=lambda r: _url(r, "overview"),
+)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def plan_year(request):
+    created = services.plan_year(request.org, actor=request.user)
+    if created:
+        messages.success(
+            request,
+            f"Planned {len(created)} meetings: "
+            + ", ".join(f"{m.held_on:%d %b %Y}" for m in created)
+            + ".",
+        )
+    else:
+        messages.info(request, "The next four meetings are already planned.")
+    return redirect(_url(request, "overview"))
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def plan_reviews(request):
+    created = services.plan_reviews(request.org, actor=request.user)
+    if created:
+        messages.success(request, f"Planned {len(created)} reviews for the coming year.")
+    else:
+        messages.info(request, "The coming year's reviews are already planned.")
+    return redirect(_url(request, "overview"))
+
+
+# --- Meetings
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    committee = services.committee_for(request.org)
+    if request.method == "POST":
+        committee = services.saved_committee(request.org, actor=request.user)
+    return form_page(
+        request,
+        MeetingForm,
+        title="Add a meeting",
+        cancel_url=_url(request, "overview"),
+        success_url=lambda obj: _url(request, "meeting_detail", obj.pk),
+        initial={"title": f"{committee.name}, {timezone.localdate():%B %Y}"},
+        form_kwargs={"committee": committee},
+    )
+
+
+_, meeting_edit, meeting_delete = model_views(
+    Meeting,
+    MeetingForm,
+    id_kwarg="meeting_id",
+    list_url=lambda r: _url(r, "overview"),
+    consequences="Its agenda and actions are deleted with it; its decisions are kept.",
+)
+
+
+def _meeting(request, meeting_id: int) -> Meeting:
+    queryset = Meeting.objects.select_related("committee").prefetch_related(
+        "agenda",
+        "attendees",
+        "actions",
+        Prefetch("decisions", queryset=Decision.objects.prefetch_related("initiatives")),
+    )
+    return get_object_for_member(request, queryset, meeting_id)
+
+
+@org_view()
+@require_GET
+def meeting_detail(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    return render(
+        request,
+        "governance/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "agenda_form": AgendaItemForm(),
+            "action_form": ActionForm(organization=request.org),
+            "decide_form": QuickDecisionForm(organization=request.org),
+        },
+    )
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def agenda_draft(request, meeting_id: int):
+    meeting = get_object_for_member(request, Meeting, meeting_id)
+    added = services.add_drafted_agenda(meeting, actor=request.user)
+    if added:
+        messages.success(request, f"Added {added} points from what needs the committee now.")
+    else:
+        messages.info(request, "Nothing new needs the committee: the agenda already covers it.")
+    return redirect(_url(request, "meeting_detail", meeting.pk))
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def agenda_add(request, meeting_id: int):
+    meeting = get_object_for_member(request, Meeting, meeting_id)
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        item = form.save(commit=False)
+        item.meeting = meeting
+        item.position = max(meeting.agenda.values_list("position", flat=True), default=0) + 1
+        item.save()
+        _touch(request, meeting)
+    else:
+        messages.error(request, "An agenda point needs a title (at most 300 characters).")
+    return redirect(_url(request, "meeting_detail", meeting.pk))
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def agenda_delete(request, meeting_id: int, point_id: int):
+    meeting = get_object_for_member(request, Meeting, meeting_id)
+    get_object_or_404(AgendaItem, meeting=meeting, pk=point_id).delete()
+    _touch(request, meeting)
+    return redirect(_url(request, "meeting_detail", meeting.pk))
+
+
+def _touch(request, meeting: Meeting) -> None:
+    """Audit a change to a meeting's agenda (the agenda belongs to the meeting)."""
+    before = row_snapshot(meeting)
+    meeting.version += 1
+    meeting.save(update_fields=["version", "updated"])
+    record_change(meeting, before, actor=request.user)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def action_add(request, meeting_id: int):
+    meeting = get_object_for_member(request, Meeting, meeting_id)
+    form = ActionForm(request.POST, organization=request.org)
+    if form.is_valid():
+        form.instance.meeting = meeting
+        from cairn.core import services as core
+
+        core.save_form(form, actor=request.user)
+        messages.success(request, "Action recorded.")
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+    return redirect(_url(request, "meeting_detail", meeting.pk))
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def action_done(request, action_id: int):
+    action = get_object_for_member(request, Action, action_id)
+    before = row_snapshot(action)
+    action.done = not action.done
+    action.version += 1
+    action.save()
+    record_change(action, before, actor=request.user)
+    return redirect(_url(request, "meeting_detail", action.meeting_id))
+
+
+_, action_edit, action_delete = model_views(
+    Action, ActionForm, id_kwarg="action_id", list_url=lambda r: _url(r, "overview")
+)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def meeting_decide(request, meeting_id: int):
+    """Approve, defer or reject an initiative in a meeting: the decision and the status
+    change are one step."""
+    meeting = get_object_for_member(request, Meeting, meeting_id)
+    form = QuickDecisionForm(request.POST, organization=request.org)
+    if form.is_valid():
+        initiative, change = form.cleaned_data["initiative"], form.cleaned_data["change"]
+        verb = dict(rules_change_labels())[change]
+        try:
+            services.decide(
+                request.org,
+                title=f"{verb}: {initiative.title}",
+                outcome=form.cleaned_data["outcome"],
+                change=change,
+                initiatives=[initiative],
+                meeting=meeting,
+                decided_on=meeting.held_on,
+                actor=request.user,
+            )
+        except ServiceError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"{verb}: {initiative.title}. The decision is recorded.")
+    else:
+        messages.error(request, "Choose an initiative and what to do, and say why.")
+    return redirect(_url(request, "meeting_detail", meeting.pk))
+
+
+def rules_change_labels():
+    return [("approve", "Approved"), ("reject", "Rejected"), ("defer", "Deferred")]
+
+
+@org_view()
+@require_GET
+def meeting_briefing(request, meeting_id: int, fmt: str = "html"):
+    """The briefing pack: the agenda and the facts behind each point, to read beforehand."""
+    meeting = _meeting(request, meeting_id)
+    context = {
+        "meeting": meeting,
+        "facts": briefing_facts(request.org, meeting),
+        "pdf": fmt == "pdf",
+    }
+    if fmt == "pdf":
+        from django.template.loader import render_to_string
+
+        html = render_to_string("governance/briefing.html", context, request=request)
+        try:
+            from weasyprint import HTML
+        except OSError:  # the server lacks Pango: say so rather than fail
+            return HttpResponse(
+                "PDF is not available on this server: it needs the Debian packages "
+                "libpango-1.0-0 and libpangoft2-1.0-0 (scripts/test-services.sh pdf). "
+                "The briefing pack's web page prints well too.",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="briefing-{meeting.held_on}.pdf"'
+        return response
+    return render(request, "governance/briefing.html", context)
+
+
+def briefing_facts(org, meeting: Meeting) -> dict[int, list[tuple[str, str]]]:
+    """The facts behind each drafted agenda point, by agenda item id (a few queries for all)."""
+    from cairn.kpis.models import Kpi
+
+    wanted: dict[str, set[int]] = {}
+    for item in meeting.agenda.all():
+        if ":" in item.source:
+            kind, _, pk = item.source.partition(":")
+            if pk.isdigit():
+                wanted.setdefault(kind, set()).add(int(pk))
+    initiatives = {
+        i.pk: i
+        for i in Initiative.objects.filter(
+            organization=org, pk__in=wanted.get("initiative", set())
+        ).prefetch_related("goals")
+    }
+    kpis = {k.pk: k for k in Kpi.objects.filter(organization=org, pk__in=wanted.get("kpi", set()))}
+    facts: dict[int, list[tuple[str, str]]] = {}
+    for item in meeting.agenda.all():
+        kind, _, pk = item.source.partition(":")
+        rows: list[tuple[str, str]] = []
+        if kind == "initiative" and pk.isdigit() and int(pk) in initiatives:
+            i = initiatives[int(pk)]
+            rows = [
+                ("Serves", "; ".join(g.title for g in i.goals.all()) or "no goal"),
+                (
+                    "Impact and feasibility",
+                    f"{i.get_impact_display()}, {i.get_feasibility_display()}",
+                ),
+                ("Quadrant", i.quadrant.label),
+                ("One-off cost", f"{i.one_off_cost:,.0f}"),
+                ("Running cost a year", f"{i.running_cost:,.0f}"),
+                ("Staff effort", f"{i.effort_months} FTE-months over {i.duration_months} months"),
+                ("Owner", i.owner or "—"),
+            ]
+        elif kind == "kpi" and pk.isdigit() and int(pk) in kpis:
+            k = kpis[int(pk)]
+            rows = [
+                ("Latest", f"{k.latest_value} on {k.latest_date}" if k.latest_date else "none"),
+                ("Target", f"{k.target_value} by {k.target_date}" if k.target_date else "not set"),
+                ("Status", k.status.label),
+                ("Owner", k.owner or "—"),
+            ]
+        facts[item.pk] = rows
+    return facts
+
+
+@org_view()
+@require_GET
+def meeting_ics(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    body = services.calendar(
+        request.org, [meeting], [], base_url=request.build_absolute_uri("/")[:-1]
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.held_on}.ics"'
+    return response
+
+
+# --- Decisions
+
+
+@org_view()
+@require_GET
+def decision_list(request):
+    decisions = (
+        Decision.objects.filter(organization=request.org)
+        .select_related("meeting", "taken_by")
+        .prefetch_related("initiatives", "racis")
+    )
+    return render(request, "governance/decision_list.html", {"decisions": decisions})
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def decision_create(request):
+    initial = {"decided_on": timezone.localdate()}
+    raw = request.GET.get("initiative", "")
+    if raw.isdigit() and len(raw) < 19:
+        initial["initiatives"] = [int(raw)]
+    raw = request.GET.get("meeting", "")
+    if raw.isdigit() and len(raw) < 19:
+        initial["meeting"] = int(raw)
+    form = DecisionForm(request.POST or None, initial=initial, organization=request.org)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide(
+                request.org,
+                title=data["title"],
+                outcome=data["outcome"],
+                change=data["change"],
+                initiatives=data["initiatives"],
+                meeting=data["meeting"],
+                context=data["context"],
+                options=data["options"],
+                decided_on=data["decided_on"],
+                actor=request.user,
+            )
+        except ServiceError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"Decision recorded: {data['title']}")
+            return redirect(_url(request, "decision_list"))
+    return render(
+        request,
+        "core/form_page.html",
+        {"form": form, "title": "Record a decision", "cancel_url": _url(request, "decision_list")},
+    )
+
+
+_, decision_edit, decision_delete = model_views(
+    Decision,
+    DecisionForm,
+    id_kwarg="decision_id",
+    list_url=lambda r: _url(r, "decision_list"),
+    consequences="The initiatives it changed keep their status; the change stays in the "
+    "activity log.",
+)
+
+
+# --- Roadblocks
+
+
+@org_view()
+@require_GET
+def roadblock_list(request):
+    roadblocks = Roadblock.objects.filter(organization=request.org).select_related("initiative")
+    return render(request, "governance/roadblock_list.html", {"roadblocks": roadblocks})
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def roadblock_create(request):
+    initial = {"since": timezone.localdate()}
+    raw = request.GET.get("initiative", "")
+    if raw.isdigit() and len(raw) < 19:
+        initial["initiative"] = int(raw)
+    return form_page(
+        request,
+        RoadblockForm,
+        title="Raise a roadblock",
+        cancel_url=_url(request, "roadblock_list"),
+        success_url=lambda obj: _url(request, "roadblock_list"),
+        initial=initial,
+    )
+
+
+_, roadblock_edit, roadblock_delete = model_views(
+    Roadblock, RoadblockForm, id_kwarg="roadblock_id", list_url=lambda r: _url(r, "roadblock_list")
+)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def roadblock_remove(request, roadblock_id: int):
+    roadblock = get_object_for_member(request, Roadblock, roadblock_id)
+    try:
+        services.remove_roadblock(roadblock, request.POST.get("how", ""), actor=request.user)
+    except ServiceError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Roadblock removed: {roadblock}")
+    return redirect(_url(request, "roadblock_list"))
+
+
+# --- RACI
+
+
+@org_view()
+@require_GET
+def raci_list(request):
+    racis = Raci.objects.filter(organization=request.org).select_related("decision", "initiative")
+    return render(
+        request,
+        "governance/raci_list.html",
+        {"racis": racis, "presets": rules.PRESETS, "rule": rules.RACI_RULE},
+    )
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def raci_create(request):
+    preset = rules.PRESETS.get(request.GET.get("preset", ""), None)
+    form = RaciForm(
+        request.POST or None,
+        initial={"title": preset["title"]} if preset else None,
+        organization=request.org,
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = rules.PRESETS.get(request.POST.get("preset", ""))
+        form.instance.people = list(chosen["people"]) if chosen else []
+        form.instance.rows = [dict(r) for r in chosen["rows"]] if chosen else []
+        from cairn.core import services as core
+
+        raci = core.save_form(form, actor=request.user)
+        return redirect(_url(request, "raci_detail", raci.pk))
+    return render(
+        request,
+        "governance/raci_create.html",
+        {"form": form, "preset_key": request.GET.get("preset", ""), "presets": rules.PRESETS},
+    )
+
+
+@org_view()
+@require_GET
+def raci_detail(request, raci_id: int):
+    """The matrix: activities down, people across, a letter in each cell."""
+    raci = get_object_for_member(
+        request, Raci.objects.select_related("decision", "initiative"), raci_id
+    )
+    return _raci_page(request, raci, raci.people, raci.rows, [])
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def raci_save(request, raci_id: int):
+    """Save the matrix if it keeps the rule; otherwise show it again saying which activity
+    breaks it, nothing saved."""
+    raci = get_object_for_member(request, Raci, raci_id)
+    people, rows = parse_grid(request.POST)
+    problems = rules.raci_problems(people, rows)
+    if not problems:
+        before = row_snapshot(raci)
+        raci.people, raci.rows = people, rows
+        raci.version += 1
+        raci.save()
+        record_change(raci, before, actor=request.user)
+        messages.success(request, "Matrix saved.")
+        return redirect(_url(request, "raci_detail", raci.pk))
+    return _raci_page(request, raci, people, rows, problems)
+
+
+def _raci_page(request, raci, people, rows, problems):
+    grid = [
+        {
+            "i": i,
+            "activity": r["activity"],
+            "cells": [(j, r["cells"].get(p, "")) for j, p in enumerate(people)],
+        }
+        for i, r in enumerate(rows)
+    ]
+    return render(
+        request,
+        "governance/raci_detail.html",
+        {
+            "raci": raci,
+            "people": list(enumerate(people)),
+            "grid": grid,
+            "problems": problems,
+            "blank_row": len(rows),
+            "blank_column": len(people),
+            "rule": rules.RACI_RULE,
+            "letters": rules.LETTERS,
+        },
+        status=422 if problems else 200,
+    )
+
+
+_, _, raci_delete = model_views(
+    Raci, RaciForm, id_kwarg="raci_id", list_url=lambda r: _url(r, "raci_list")
+)
+
+
+@org_view()
+@require_GET
+def accountable(request):
+    """What a person answers for, across decisions and initiatives."""
+    person = request.GET.get("person", "")[:120]
+    return render(
+        request,
+        "governance/accountable.html",
+        {
+            "person": person,
+            "found": services.accountable_for(request.org, person) if person else None,
+            "people": services.people(request.org),
+        },
+    )
+
+
+# --- Buy-in
+
+
+@org_view()
+@require_GET
+def buy_in_list(request):
+    interviews = Interview.objects.filter(organization=request.org).annotate(
+        pains=Count("pain_points", distinct=True)
+    )
+    return render(request, "governance/buy_in_list.html", {"interviews": interviews})
+
+
+@org_view()
+@require_GET
+def buy_in(request, interview_id: int):
+    """What is in it for one executive: their pain points, the initiatives that answer them,
+    where those stand and the KPIs that will show it."""
+    from cairn.kpis.models import Kpi
+
+    interview = get_object_for_member(request, Interview, interview_id)
+    pains = list(
+        PainPoint.objects.filter(interview=interview).prefetch_related(
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.prefetch_related(
+                    Prefetch("kpis", queryset=Kpi.objects.order_by("name"))
+                ),
+            )
+        )
+    )
+    return render(request, "governance/buy_in.html", {"interview": interview, "pains": pains})
+
+
+# --- Reviews
+
+
+_, review_edit, review_delete = model_views(
+    Review, ReviewForm, id_kwarg="review_id", list_url=lambda r: _url(r, "overview")
+)
+review_create, _, _ = model_views(
+    Review, ReviewForm, id_kwarg="review_id", list_url=lambda r: _url(r, "overview")
+)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def review_complete(request, review_id: int):
+    review = get_object_for_member(request, Review, review_id)
+    try:
+        services.complete_review(review, request.POST.get("summary", ""), actor=request.user)
+    except ServiceError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Review complete: the strategy's snapshot is kept.")
+    return redirect(_url(request, "review_detail", review.pk))
+
+
+@org_view()
+@require_GET
+def review_detail(request, review_id: int):
+    review = get_object_for_member(
+        request, Review.objects.select_related("completed_by"), review_id
+    )
+    others = (
+        Review.objects.filter(organization=request.org).exclude(snapshot=None).exclude(pk=review.pk)
+    )
+    return render(
+        request,
+        "governance/review_detail.html",
+        {"review": review, "others": others},
+    )
+
+
+@org_view()
+@require_GET
+def review_compare(request, review_id: int):
+    """What changed since a review's snapshot: against another review's, or against today."""
+    review = get_object_for_member(request, Review, review_id)
+    if review.snapshot is None:
+        raise Http404("This review has no snapshot yet.")
+    other_id = request.GET.get("with", "today")
+    if other_id == "today":
+        other, label = services.snapshot(request.org), "today"
+    else:
+        if not other_id.isdigit() or len(other_id) > 18:
+            raise Http404
+        found = get_object_for_member(request, Review, int(other_id))
+        if found.snapshot is None:
+            raise Http404
+        other, label = found.snapshot, found.title
+    then, now = review.snapshot, other
+    if other_id != "today" and other["taken_at"] < then["taken_at"]:
+        then, now = other, review.snapshot
+    changes = rules.compare(then, now)
+    areas: dict[str, list[str]] = {}
+    for area, sentence in changes:
+        areas.setdefault(area, []).append(sentence)
+    return render(
+        request,
+        "governance/review_compare.html",
+        {"review": review, "label": label, "areas": areas, "then": then, "now": now},
+    )
+
+
+# --- Calendar
+
+
+@org_view(Role.OWNER)
+@require_POST
+def calendar_new(request):
+    request.session["calendar_key"] = services.new_calendar_feed(request.org, actor=request.user)
+    messages.success(
+        request, "A new private calendar address is ready; the old one stopped working."
+    )
+    return redirect(_url(request, "overview") + "#calendar")
+
+
+@org_view(Role.OWNER)
+@require_POST
+def calendar_revoke(request):
+    services.revoke_calendar_feed(request.org, actor=request.user)
+    messages.success(request, "The calendar address no longer works.")
+    return redirect(_url(request, "overview") + "#calendar")
+
+
+@require_GET
+def calendar_feed(request, key: str):
+    """The organisation's meetings and reviews for a calendar app (no sign-in: the address
+    is the secret)."""
+    org = services.org_for_calendar_key(key)
+    if org is None:
+        raise Http404
+    meetings = Meeting.objects.filter(organization=org).prefetch_related("agenda")
+    reviews = Review.objects.filter(organization=org, completed_on=None)
+    body = services.calendar(org, meetings, reviews, base_url=request.build_absolute_uri("/")[:-1])
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
