@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -203,6 +204,13 @@ PAYLOADS = {
     "measurements": {"items": [{"kpi": "Orders", "date": "2026-01-05", "value": 130}]},
     "formulas": {"formula": "{Orders} / 2"},
     "kpi-library": {"key": "retention"},
+    "committee-members": {"name": "{method} member", "side": "it"},
+    "meetings": {"title": "{method} meeting", "held_on": "2027-01-05"},
+    "actions": {"description": "{method} action", "owner": "Raj", "due": "2027-02-01"},
+    "roadblocks": {"description": "{method} block", "since": "2026-01-05"},
+    "decisions": {"title": "{method} decision", "outcome": "Agreed."},
+    "racis": {"title": "{method} RACI"},
+    "reviews": {"kind": "quarterly", "title": "{method} review", "due": "2027-03-31"},
 }
 
 
@@ -212,6 +220,21 @@ class ApiIsolationTests(MatrixBase):
         for path, methods in schema["paths"].items():
             for method in methods:
                 yield path, method.upper()
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        from cairn.governance.models import Review
+
+        cls.open_reviews = {
+            own: Review.objects.create(
+                organization=org, kind="quarterly", title="Open", due=date(2027, 3, 31)
+            ).pk
+            for own, org in ((True, cls.org), (False, cls.other_org))
+        }
+
+    def open_review(self, own: bool) -> int:
+        return self.open_reviews[own]
 
     def call(self, persona, method, path, *, own=True, org="acme"):
         collection = path.split("/")[5] if path.count("/") >= 5 else ""
@@ -223,6 +246,19 @@ class ApiIsolationTests(MatrixBase):
             payload["goal_ids"] = [self.goal.pk]
         if collection == "measurements":  # by id: another call may have renamed the KPI
             payload["items"] = [{**payload["items"][0], "kpi": self.ascent["kpi"].pk}]
+        if collection == "actions":
+            payload["meeting_id"] = self.guideposts["meeting"].pk
+        if collection == "roadblocks" and not path.endswith("/remove"):
+            payload["initiative_id"] = self.path["initiative"].pk
+        if path.endswith("/remove"):
+            payload = {"how": "Signed"}
+        if path.endswith("/complete"):
+            payload = {"summary": "Done"}
+        if path.endswith("/matrix"):
+            payload = {
+                "people": ["A", "B"],
+                "rows": [{"activity": "Do", "cells": {"A": "A", "B": "R"}}],
+            }
         if collection == "milestones":
             payload["initiative_id"] = self.roadmap["second"].pk
         item = self.objects(own)
@@ -244,6 +280,15 @@ class ApiIsolationTests(MatrixBase):
             "roadmap": item["item_id"],
             "kpis": item["kpi_id"],
             "wins": item["win_id"],
+            "committee-members": item["seat_id"],
+            "meetings": item["meeting_id"],
+            "actions": item["action_id"],
+            "roadblocks": item["roadblock_id"],
+            "decisions": item["decision_id"],
+            "racis": item["raci_id"],
+            "reviews": item["review_id"]
+            if not path.endswith("/complete")
+            else self.open_review(own),
         }
         url = path.replace("{org}", org)
         if "{item_id}" in url:
@@ -296,7 +341,9 @@ class ApiIsolationTests(MatrixBase):
                 continue  # deleting is covered in test_api; here it would remove the fixtures
             with self.subTest(op=f"{method} {path}"):
                 status = self.call("editor", method, path).status_code
-                created = method == "POST" and not path.endswith(("/run", "/check"))
+                created = method == "POST" and not path.endswith(
+                    ("/run", "/check", "/remove", "/complete")
+                )
                 self.assertEqual(status, 201 if created else 200)
 
     def test_api_lists_only_my_organisations(self):

@@ -20,6 +20,13 @@ from cairn.portfolio.models import CANDIDATE_STATUSES, Initiative, Status
 CHECKBOXES = forms.CheckboxSelectMultiple
 
 
+def _committee(org):
+    """The organisation's committee, made (with the defaults) by its first member or meeting."""
+    from cairn.governance.services import saved_committee
+
+    return saved_committee(org, actor=None)
+
+
 class CommitteeForm(OrgModelForm):
     class Meta(OrgModelForm.Meta):
         model = Committee
@@ -32,9 +39,8 @@ class CommitteeMemberForm(OrgModelForm):
         model = CommitteeMember
         fields = ("membership", "name", "role", "side", "is_chair")
 
-    def __init__(self, *args, committee=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.committee = committee
         self.fields["membership"].queryset = Membership.objects.filter(
             organization=self.organization
         ).select_related("user")
@@ -57,8 +63,8 @@ class CommitteeMemberForm(OrgModelForm):
 
     def save(self, commit=True):
         member = super().save(commit=False)
-        if self.committee is not None and not member.committee_id:
-            member.committee = self.committee
+        if not member.committee_id:
+            member.committee = _committee(self.organization)
         if commit:
             member.save()
             if member.is_chair:  # one chair: the new one replaces the old
@@ -79,14 +85,10 @@ class MeetingForm(OrgModelForm):
         }
         labels = {"attendees": "Who came"}
 
-    def __init__(self, *args, committee=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.committee = committee
-
     def save(self, commit=True):
         meeting = super().save(commit=False)
-        if self.committee is not None and not meeting.committee_id:
-            meeting.committee = self.committee
+        if not meeting.committee_id:
+            meeting.committee = _committee(self.organization)
         if commit:
             meeting.save()
             self.save_m2m()
@@ -109,7 +111,7 @@ class AgendaItemForm(forms.ModelForm):
 class ActionForm(OrgModelForm):
     class Meta(OrgModelForm.Meta):
         model = Action
-        fields = ("description", "owner", "due", "done")
+        fields = ("meeting", "description", "owner", "due", "done")
         widgets = {"due": DATE}
 
 

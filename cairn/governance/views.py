@@ -111,18 +111,12 @@ def committee_edit(request):
 @org_view(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def member_create(request):
-    committee = (
-        services.saved_committee(request.org, actor=request.user)
-        if (request.method == "POST")
-        else services.committee_for(request.org)
-    )
     return form_page(
         request,
         CommitteeMemberForm,
         title="Add a committee member",
         cancel_url=_url(request, "overview"),
         success_url=lambda obj: _url(request, "overview"),
-        form_kwargs={"committee": committee},
     )
 
 
@@ -168,8 +162,6 @@ def plan_reviews(request):
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
     committee = services.committee_for(request.org)
-    if request.method == "POST":
-        committee = services.saved_committee(request.org, actor=request.user)
     return form_page(
         request,
         MeetingForm,
@@ -177,7 +169,6 @@ def meeting_create(request):
         cancel_url=_url(request, "overview"),
         success_url=lambda obj: _url(request, "meeting_detail", obj.pk),
         initial={"title": f"{committee.name}, {timezone.localdate():%B %Y}"},
-        form_kwargs={"committee": committee},
     )
 
 
@@ -210,7 +201,7 @@ def meeting_detail(request, meeting_id: int):
         {
             "meeting": meeting,
             "agenda_form": AgendaItemForm(),
-            "action_form": ActionForm(organization=request.org),
+            "action_form": _action_form(request, meeting),
             "decide_form": QuickDecisionForm(organization=request.org),
         },
     )
@@ -253,6 +244,14 @@ def agenda_delete(request, meeting_id: int, point_id: int):
     return redirect(_url(request, "meeting_detail", meeting.pk))
 
 
+def _action_form(request, meeting: Meeting) -> ActionForm:
+    from django import forms
+
+    form = ActionForm(initial={"meeting": meeting.pk}, organization=request.org)
+    form.fields["meeting"].widget = forms.HiddenInput()
+    return form
+
+
 def _touch(request, meeting: Meeting) -> None:
     """Audit a change to a meeting's agenda (the agenda belongs to the meeting)."""
     before = row_snapshot(meeting)
@@ -265,9 +264,8 @@ def _touch(request, meeting: Meeting) -> None:
 @require_POST
 def action_add(request, meeting_id: int):
     meeting = get_object_for_member(request, Meeting, meeting_id)
-    form = ActionForm(request.POST, organization=request.org)
+    form = ActionForm({**request.POST.dict(), "meeting": meeting.pk}, organization=request.org)
     if form.is_valid():
-        form.instance.meeting = meeting
         from cairn.core import services as core
 
         core.save_form(form, actor=request.user)
