@@ -231,7 +231,7 @@ class PathPageTests(CairnTestCase):
         pages = [
             ("portfolio:overview", [], 4 + 4),  # initiatives, goals, scores, criteria
             ("portfolio:initiative_list", [], 4 + 4),
-            ("portfolio:initiative_detail", [self.path["initiative"].pk], 4 + 12),
+            ("portfolio:initiative_detail", [self.path["initiative"].pk], 4 + 15),
             ("portfolio:balance", [], 4 + 4),  # 2 groups × 2 kinds, summed in the database
             ("portfolio:criteria", [], 4 + 4),  # criteria, initiatives, goals, hand scores
             ("portfolio:scenario_list", [], 4 + 2),

@@ -360,6 +360,8 @@ class DashboardOut(Schema):
     change_percent: int | None
     change_target_percent: int
     recent_win_ids: list[int]
+    decisions_waiting: int = Field(..., description="Initiatives proposed, awaiting approval.")
+    review_due_ids: list[int] = Field(..., description="Reviews due within a month or overdue.")
     proposed_win_kpi_ids: list[int] = Field(..., description="KPIs at target with no win yet.")
 
 
@@ -415,5 +417,7 @@ def dashboard(request, org: str):
         "change_percent": d.change_percent,
         "change_target_percent": d.change_target,
         "recent_win_ids": [w.pk for w in d.wins],
+        "decisions_waiting": d.waiting,
+        "review_due_ids": [r.pk for r in d.reviews_due],
         "proposed_win_kpi_ids": [k.pk for k in d.proposals],
     }

@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from cairn.core.models import Organization
 from cairn.goals.models import BusinessGoal
+from cairn.governance.models import Review
 from cairn.kpis import status as rules
 from cairn.kpis.models import Kpi, Win
 from cairn.portfolio.models import Initiative, Kind, Status
@@ -42,6 +43,7 @@ from cairn.portfolio.models import Initiative, Kind, Status
 OPEN = (Status.IDEA, Status.PROPOSED, Status.APPROVED, Status.IN_PROGRESS, Status.DEFERRED)
 KPIS_PER_GOAL = 5  # the rest are one click away: a CEO reads the ones that need attention
 SHINY_SHOWN = 8
+REVIEW_SOON = 31  # days: a review due within a month shows
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
 RANKS = {s.rank: s for s in rules.Status if s.rank >= 0}
 
@@ -91,6 +93,8 @@ class Dashboard:
     change_target: int
     wins: list[Win]
     proposals: list[Kpi]  # at their target with no win recorded
+    waiting: int  # initiatives proposed, waiting for the committee's decision
+    reviews_due: list[Review]  # within a month, or overdue
     today: date
 
     @property
@@ -149,7 +153,7 @@ def roll_up_of(goal) -> rules.Status:
 
 
 def figures(org: Organization, today: date) -> Dashboard:
-    """Everything the dashboard shows, in nine queries whatever the size of the data."""
+    """Everything the dashboard shows, in ten queries whatever the size of the data."""
     goals = goal_roll_ups(org)
     kpis = Kpi.objects.filter(organization=org)
     by_status = {s.value: 0 for s in rules.Status}
@@ -202,6 +206,7 @@ def figures(org: Organization, today: date) -> Dashboard:
         shiny=Count("pk", filter=Q(serves=False)),
         run=Coalesce(Sum("one_off_cost", filter=Q(kind=Kind.RUN)), ZERO),
         change=Coalesce(Sum("one_off_cost", filter=Q(kind=Kind.CHANGE)), ZERO),
+        waiting=Count("pk", filter=Q(status=Status.PROPOSED)),
     )
     shiny = list(
         initiatives.annotate(serves=serving)
@@ -211,6 +216,11 @@ def figures(org: Organization, today: date) -> Dashboard:
         .only("id", "title", "one_off_cost", "running_cost", "status")[:SHINY_SHOWN]
     )
     wins = list(Win.objects.filter(organization=org).select_related("goal")[:5])
+    reviews = list(
+        Review.objects.filter(
+            organization=org, completed_on=None, due__lte=today + timedelta(days=REVIEW_SOON)
+        )
+    )
     return Dashboard(
         goals=rows,
         kpi_count=sum(by_status.values()),
@@ -226,5 +236,7 @@ def figures(org: Organization, today: date) -> Dashboard:
         change_target=org.change_target_percent,
         wins=wins,
         proposals=proposals,
+        waiting=spend["waiting"],
+        reviews_due=reviews,
         today=today,
     )

@@ -130,6 +130,9 @@ def initiative_detail(request, initiative_id: int):
         "required_by",
         "excludes",
         Prefetch("efforts", queryset=TeamEffort.objects.select_related("team")),
+        "decisions",
+        "roadblocks",
+        "racis",
     )
     initiative = get_object_for_member(request, queryset, initiative_id)
     criteria = list(Criterion.objects.filter(organization=request.org))
