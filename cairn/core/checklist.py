@@ -27,6 +27,7 @@ def getting_started(org) -> list[Step]:
     """Every step, in the method's order; each ticks itself from the organisation's data."""
     from cairn.assessment import checklist as terrain
     from cairn.goals import checklist as destination
+    from cairn.governance import checklist as guideposts
     from cairn.kpis import checklist as ascent
     from cairn.portfolio import checklist as path
     from cairn.roadmap import checklist as roadmap
@@ -36,5 +37,6 @@ def getting_started(org) -> list[Step]:
         + terrain.steps(org)
         + path.steps(org)
         + roadmap.steps(org)
+        + guideposts.steps(org)
         + ascent.steps(org)
     )

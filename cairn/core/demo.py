@@ -73,6 +73,7 @@ def load() -> Organization:
     """Create (or complete) the demo organisations and their users; returns Summit Outfitters."""
     from cairn.assessment import demo as terrain_demo
     from cairn.goals import demo as goals_demo
+    from cairn.governance import demo as guideposts_demo
     from cairn.kpis import demo as ascent_demo
     from cairn.portfolio import demo as path_demo
     from cairn.roadmap import demo as roadmap_demo
@@ -91,6 +92,7 @@ def load() -> Organization:
     path_demo.load(org, owner)
     roadmap_demo.load(org, owner)
     ascent_demo.load(org, owner)
+    guideposts_demo.load(org, owner)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)

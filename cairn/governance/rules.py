@@ -136,10 +136,14 @@ def review_dates(fiscal_year_start: int, today: date) -> list[tuple[str, str, da
         end = add_months(start, 3 * q) - timedelta(days=1)
         while end < today:
             end = add_months(end + timedelta(days=1), 12) - timedelta(days=1)
+        # A fiscal year is named by the calendar year it ends in.
+        fy_end = date(end.year, fiscal_year_start, 1) - timedelta(days=1)
+        if fy_end < end:
+            fy_end = add_months(fy_end + timedelta(days=1), 12) - timedelta(days=1)
         if q < 4:
-            out.append(("quarterly", f"Quarterly check-in, Q{q} of FY{end.year}", end))
+            out.append(("quarterly", f"Quarterly check-in, Q{q} of FY{fy_end.year}", end))
         else:
-            out.append(("annual", f"Annual review of FY{end.year}", end))
+            out.append(("annual", f"Annual review of FY{fy_end.year}", end))
     return sorted(out, key=lambda r: r[2])
 
 
@@ -221,4 +225,8 @@ def _value(kpi: dict) -> str:
         return "not measured"
     unit = kpi.get("unit") or ""
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}".strip()
+    if unit == "%":
+        return f"{text}%"
+    if unit in ("€", "$", "£"):
+        return f"{unit}{text}"
+    return f"{text} {unit}".strip()

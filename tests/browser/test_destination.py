@@ -74,7 +74,7 @@ def test_add_goal_and_mission(page, live_server, org, screenshot):
     screenshot("destination")
 
     page.goto(f"{live_server.url}/o/summit/getting-started/")
-    expect(page.get_by_text("3 of 13 done")).to_be_visible()
+    expect(page.get_by_text("3 of 14 done")).to_be_visible()
     page.goto(f"{live_server.url}/o/summit/activity/")
     expect(page.get_by_text("Become the regional leader in customer service").first).to_be_visible()
     screenshot("activity")
