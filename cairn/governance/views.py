@@ -332,11 +332,10 @@ def rules_change_labels():
 def meeting_briefing(request, meeting_id: int, fmt: str = "html"):
     """The briefing pack: the agenda and the facts behind each point, to read beforehand."""
     meeting = _meeting(request, meeting_id)
-    context = {
-        "meeting": meeting,
-        "facts": briefing_facts(request.org, meeting),
-        "pdf": fmt == "pdf",
-    }
+    facts = briefing_facts(request.org, meeting)
+    for item in meeting.agenda.all():  # the prefetched items, which the template reads
+        item.facts = facts.get(item.pk, [])
+    context = {"meeting": meeting, "pdf": fmt == "pdf"}
     if fmt == "pdf":
         from django.template.loader import render_to_string
 
