@@ -18,6 +18,7 @@ from cairn.core.models import Membership
 from cairn.governance import rules, services
 from cairn.governance.models import (
     Action,
+    AgendaItem,
     Committee,
     CommitteeMember,
     Decision,
@@ -146,6 +147,15 @@ def load(org, actor) -> None:
             lookup={"title": title},
             defaults={"committee": committee, "held_on": held_on, "minutes": spec["minutes"]},
             m2m={"attendees": [m.pk for m in members.values()]},
+        )
+        AgendaItem.objects.bulk_create(
+            AgendaItem(meeting=meeting, position=n, title=title)
+            for n, title in enumerate(
+                ["How the KPIs moved since the last meeting"]
+                + [d[0] for d in spec["decisions"]]
+                + ["Roadmap: what is late or at risk"],
+                start=1,
+            )
         )
         for title_, context, options, outcome, change, names in spec["decisions"]:
             chosen = [initiatives[n] for n in names if n in initiatives]

@@ -224,7 +224,9 @@ def _value(kpi: dict) -> str:
     if value is None:
         return "not measured"
     unit = kpi.get("unit") or ""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    digits = 0 if abs(value) >= 1000 else 1 if abs(value) >= 100 else 2
+    text = f"{value:,.{digits}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
     if unit == "%":
         return f"{text}%"
     if unit in ("€", "$", "£"):

@@ -249,6 +249,7 @@ def _action_form(request, meeting: Meeting) -> ActionForm:
 
     form = ActionForm(initial={"meeting": meeting.pk}, organization=request.org)
     form.fields["meeting"].widget = forms.HiddenInput()
+    del form.fields["done"]  # a new action is not done yet
     return form
 
 

@@ -1,10 +1,13 @@
 """Every page of the demo organisation, as its users see it on a laptop and a phone."""
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
 from cairn.core import demo
 from cairn.goals.models import Interview
+from cairn.governance.models import Meeting, Raci, Review
 from cairn.kpis.models import Kpi
 from cairn.portfolio.models import Initiative, Scenario
 
@@ -19,6 +22,23 @@ PAGES = [
     ("kpi-library", "/o/summit/ascent/library/", "Report business results, not IT activity"),
     ("kpi-import", "/o/summit/ascent/import/", "Import measurements"),
     ("wins", "/o/summit/ascent/wins/", "Wins"),
+    ("guideposts", "/o/summit/guideposts/", "Steering committee"),
+    ("meeting", "/o/summit/guideposts/meetings/{next_meeting}/", "Steering committee, Q"),
+    ("meeting-held", "/o/summit/guideposts/meetings/{held_meeting}/", "Steering committee, Q"),
+    ("briefing", "/o/summit/guideposts/meetings/{next_meeting}/briefing/", "Steering committee, Q"),
+    ("decisions", "/o/summit/guideposts/decisions/", "Decisions"),
+    ("roadblocks", "/o/summit/guideposts/roadblocks/", "Roadblocks"),
+    ("raci-list", "/o/summit/guideposts/raci/", "Who does what: RACI"),
+    ("raci", "/o/summit/guideposts/raci/{raci}/", "ERP selection"),
+    (
+        "accountable",
+        "/o/summit/guideposts/accountable/?person=COO",
+        "What is someone accountable for?",
+    ),
+    ("buy-in-list", "/o/summit/guideposts/buy-in/", "What is in it for them"),
+    ("buy-in", "/o/summit/guideposts/buy-in/{interview}/", "Dana Okafor, CFO"),
+    ("review", "/o/summit/guideposts/reviews/{review}/", "Annual review of FY"),
+    ("review-compare", "/o/summit/guideposts/reviews/{review}/compare/?with=today", "What changed"),
     ("kpi-form", "/o/summit/ascent/kpis/{derived}/edit/", "Change the KPI"),
     ("win-form", "/o/summit/ascent/wins/new/?kpi={close}", "Record a win"),
     ("destination-demo", "/o/summit/destination/", "Where the business is going"),
@@ -62,6 +82,10 @@ def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
         "kpi": Kpi.objects.get(name="Customer questions answered on first contact").pk,
         "derived": Kpi.objects.get(name="IT cost per order shipped").pk,
         "close": Kpi.objects.get(name="Working days to close the books each month").pk,
+        "next_meeting": Meeting.objects.filter(held_on__gte=date.today()).first().pk,
+        "held_meeting": Meeting.objects.filter(held_on__lt=date.today()).last().pk,
+        "raci": Raci.objects.get(title="ERP selection").pk,
+        "review": Review.objects.exclude(snapshot=None).first().pk,
     }
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/accounts/login/")
@@ -75,4 +99,7 @@ def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
         # Nothing may push the page wider than a phone's screen.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide on a 390px phone"
+        page.set_viewport_size({"width": 1366, "height": 860})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1366, f"{path} is {width}px wide on a 1366px laptop"
         screenshot(name)
