@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cairn.roadmap",
     "cairn.kpis",
     "cairn.governance",
+    "cairn.language",
     "cairn.api",
 ]
 

@@ -24,6 +24,7 @@ org_patterns = [
     path("", include("cairn.roadmap.urls")),
     path("", include("cairn.kpis.urls")),
     path("", include("cairn.governance.urls")),
+    path("", include("cairn.language.urls")),
 ]
 
 urlpatterns = [

@@ -249,6 +249,19 @@ def make_guideposts(org, initiative, prefix: str = "") -> dict:
     }
 
 
+def make_language(org, prefix: str = "") -> dict:
+    """A glossary term and a word the organisation avoids."""
+    from cairn.language.models import GlossaryTerm, JargonRule
+
+    term = GlossaryTerm.objects.create(
+        organization=org, term=f"{prefix}SLA", meaning="Response times a supplier promises"
+    )
+    rule = JargonRule.objects.create(
+        organization=org, phrase=f"{prefix.lower()}circle the wagons", alternative="defend"
+    )
+    return {"term": term, "rule": rule}
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 
@@ -288,6 +301,8 @@ class CairnTestCase(TestCase):
         cls.other_roadmap = make_roadmap(cls.other_org, "Globex secret ")
         cls.ascent = make_ascent(cls.org, cls.goal)
         cls.other_ascent = make_ascent(cls.other_org, cls.other_goal, "Globex secret ")
+        cls.language = make_language(cls.org)
+        cls.other_language = make_language(cls.other_org, "Globex ")
         cls.guideposts = make_guideposts(cls.org, cls.path["initiative"])
         cls.other_guideposts = make_guideposts(
             cls.other_org, cls.other_path["initiative"], "Globex secret "

@@ -82,6 +82,7 @@ class MatrixBase(CairnTestCase):
                 if k in ("kpi", "win", "measurement")
             },
             **{f"{k}_id": v.pk for k, v in (o.guideposts if own else o.other_guideposts).items()},
+            **{f"{k}_id": v.pk for k, v in (o.language if own else o.other_language).items()},
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:
@@ -211,6 +212,8 @@ PAYLOADS = {
     "decisions": {"title": "{method} decision", "outcome": "Agreed."},
     "racis": {"title": "{method} RACI"},
     "reviews": {"kind": "quarterly", "title": "{method} review", "due": "2027-03-31"},
+    "plain-language": {"text": "We leverage synergies."},
+    "glossary": {"term": "{method}", "meaning": "A term"},
 }
 
 
@@ -286,6 +289,7 @@ class ApiIsolationTests(MatrixBase):
             "roadblocks": item["roadblock_id"],
             "decisions": item["decision_id"],
             "racis": item["raci_id"],
+            "glossary": item["term_id"],
             "reviews": item["review_id"]
             if not path.endswith("/complete")
             else self.open_review(own),

@@ -12,6 +12,7 @@ from cairn.core.services import ConflictError, ServiceError
 from cairn.goals.api import router as goals_router
 from cairn.governance.api import router as guideposts_router
 from cairn.kpis.api import router as ascent_router
+from cairn.language.api import router as language_router
 from cairn.portfolio.api import router as path_router
 from cairn.roadmap.api import router as roadmap_router
 
@@ -87,3 +88,4 @@ api.add_router("", path_router)
 api.add_router("", roadmap_router)
 api.add_router("", ascent_router)
 api.add_router("", guideposts_router)
+api.add_router("", language_router)

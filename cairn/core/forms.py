@@ -88,6 +88,23 @@ def bounded_formfield(db_field: models.Field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
+def plain_language_check(widget: forms.Widget, organization: Organization) -> None:
+    """Check a text field's words as they are typed (HTMX; the answer shows under the field
+    and never blocks saving)."""
+    from django.urls import reverse
+
+    widget.attrs.update(
+        {
+            "hx-post": reverse("language:check", args=[organization.slug]),
+            "hx-trigger": "input changed delay:700ms",
+            "hx-target": "next .plain-check",
+            "hx-swap": "innerHTML",
+            "hx-sync": "this:replace",
+            "data-plain-check": "1",
+        }
+    )
+
+
 class OrgModelForm(forms.ModelForm):
     """A model form for a row of one organisation.
 
@@ -119,6 +136,8 @@ class OrgModelForm(forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset.model, "organization"):
                 field.queryset = queryset.filter(organization=organization)
+            if isinstance(field.widget, forms.Textarea):
+                plain_language_check(field.widget, organization)
 
     def clean(self):
         cleaned = super().clean()
