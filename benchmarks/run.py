@@ -89,6 +89,7 @@ def main() -> None:
     setup_django()
     from django.db import connection
     from kpis import bench_bulk_api, bench_dashboard, bench_import_measurements, print_dashboard
+    from language import bench_plain_language, print_language
     from portfolio import bench_portfolio, print_table
     from schedule import bench_schedule
     from schedule import print_table as print_schedule
@@ -100,12 +101,14 @@ def main() -> None:
     dashboard = bench_dashboard()
     portfolio = bench_portfolio()
     schedule = bench_schedule()
+    language = bench_plain_language()
     report = {
         "database": connection.vendor,
         "benchmarks": [bench_import_applications(n), measurements, bulk_api],
         "kpi_dashboard": dashboard,
         "portfolio": portfolio,
         "schedule": schedule,
+        "plain_language": language,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"database: {report['database']}")
@@ -122,6 +125,7 @@ def main() -> None:
     print_dashboard(dashboard)
     print_table(portfolio)
     print_schedule(schedule)
+    print_language(language)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ pdf_missing() {
   local pair  # Debian package:shared library it provides
   for pair in libpango-1.0-0:libpango-1.0.so libpangoft2-1.0-0:libpangoft2-1.0.so \
               libharfbuzz-subset0:libharfbuzz-subset.so; do
-    ldconfig -p 2>/dev/null | grep -q "${pair#*:}" || echo "${pair%%:*}"
+    "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q "${pair#*:}" \
+      || echo "${pair%%:*}"
   done
 }
 

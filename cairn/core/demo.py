@@ -75,6 +75,7 @@ def load() -> Organization:
     from cairn.goals import demo as goals_demo
     from cairn.governance import demo as guideposts_demo
     from cairn.kpis import demo as ascent_demo
+    from cairn.language import demo as language_demo
     from cairn.portfolio import demo as path_demo
     from cairn.roadmap import demo as roadmap_demo
 
@@ -93,6 +94,7 @@ def load() -> Organization:
     roadmap_demo.load(org, owner)
     ascent_demo.load(org, owner)
     guideposts_demo.load(org, owner)
+    language_demo.load(org, owner)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)

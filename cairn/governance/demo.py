@@ -39,7 +39,7 @@ MEMBERS = [
 
 HELD = [
     {
-        "months_back": 5,
+        "quarters_back": 2,
         "minutes": "The committee reviewed the first half of the roadmap. The firewall "
         "replacement is approved as the top security risk. Sales asked why quoting is still "
         "manual; IT will bring the quoting initiative back with a business case.",
@@ -59,7 +59,7 @@ HELD = [
         ],
     },
     {
-        "months_back": 2,
+        "quarters_back": 1,
         "minutes": "KPIs: first-contact resolution is off track; the knowledge base starts "
         "next quarter. Digital signage is deferred to next year: no goal needs it now. The "
         "customer record waits for the CRM vendor's migration quote.",
@@ -130,11 +130,8 @@ def load(org, actor) -> None:
                 "who_can_remove": "Dana Okafor (CFO), by signing the purchase order",
             },
         )
-    quarter_months = 3
     for spec in HELD:
-        held_on = rules.next_meetings(
-            today - timedelta(days=31 * (spec["months_back"] + 1)), quarter_months, 1
-        )[0]
+        held_on = _held_dates(today)[spec["quarters_back"] - 1]
         quarter = (held_on.month - 1) // 3 + 1
         title = f"Steering committee, Q{quarter} {held_on.year}"
         meeting = Meeting.objects.filter(organization=org, title=title).first()
@@ -207,6 +204,19 @@ def load(org, actor) -> None:
     _annual_review(org, actor, today)
     if not Review.objects.filter(organization=org, completed_on=None).exists():
         services.plan_reviews(org, actor=actor, today=today)
+
+
+def _held_dates(today):
+    """The two most recent quarterly meeting days before today (first Tuesdays of quarters),
+    newest first."""
+    quarter = rules.add_months(today.replace(day=1), -((today.month - 1) % 3))
+    days = []
+    for k in range(4):
+        start = rules.add_months(quarter, -3 * k)
+        day = start + timedelta(days=(1 - start.weekday()) % 7)
+        if day < today:
+            days.append(day)
+    return days[:2]
 
 
 def rules_blocked(initiative, change) -> bool:

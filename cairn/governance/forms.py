@@ -192,6 +192,14 @@ class ReviewForm(OrgModelForm):
         fields = ("kind", "title", "due")
         widgets = {"due": DATE}
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.instance.is_done:
+            raise forms.ValidationError(
+                "This review is complete: it is kept as it was, with its snapshot."
+            )
+        return cleaned
+
 
 def parse_grid(post) -> tuple[list[str], list[dict]]:
     """The RACI grid posted by the matrix page: ``person-<j>``, ``activity-<i>`` and

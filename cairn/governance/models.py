@@ -257,6 +257,12 @@ class Review(OrgModel):
     def is_done(self) -> bool:
         return self.completed_on is not None
 
+    def deletion_refused(self) -> str:
+        """A completed review is the record of the strategy at that time: it is kept."""
+        if self.is_done:
+            return "A completed review keeps the strategy as it stood then; it cannot be deleted."
+        return ""
+
     @property
     def is_overdue(self) -> bool:
         return not self.is_done and self.due < timezone.localdate()

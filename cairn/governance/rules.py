@@ -1,5 +1,6 @@
-"""The guideposts' rules, pure Python: initiative status transitions, the RACI rule and
-presets, meeting and review calendars, and comparing two snapshots of the strategy."""
+"""The guideposts' rules, with no database access: the RACI rule and presets, meeting and
+review calendars, and comparing two snapshots of the strategy. (Initiative status
+transitions live with the initiative, in ``portfolio.models``.)"""
 
 from __future__ import annotations
 

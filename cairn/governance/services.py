@@ -3,6 +3,7 @@ change initiatives, roadblocks, reviews with snapshots, and the calendar."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -139,13 +140,14 @@ def draft_agenda(org: Organization, today: date | None = None) -> list[Draft]:
         )
     plan = Plan.for_org(org)
     if plan.pk:
-        for n, problem in enumerate(roadmap.problems_now(org, plan)):
+        for problem in roadmap.problems_now(org, plan):
+            key = hashlib.sha256(problem.encode()).hexdigest()[:16]  # the same problem, once
             out.append(
                 Draft(
                     "roadmap",
                     "Roadmap at risk: " + problem[:200],
                     "",
-                    f"roadmap:{n}",
+                    f"roadmap:{key}",
                     reverse("roadmap:gantt", args=[slug]),
                 )
             )
@@ -262,13 +264,16 @@ def decide(
     target = rules.CHANGE_TO_STATUS.get(change)
     if change and not initiatives:
         raise core.ServiceError("Say which initiative the decision approves, rejects or defers.")
-    if target:
-        problems = [
-            f"“{i}”: {p}" for i in initiatives if (p := transition_problem(i.status, target))
-        ]
-        if problems:
-            raise core.ServiceError(" ".join(problems))
     with transaction.atomic():
+        if target:  # checked on the rows as they are now, locked until the change is saved
+            locked = Initiative.objects.select_for_update().filter(
+                pk__in=[i.pk for i in initiatives]
+            )
+            problems = [
+                f"“{i}”: {p}" for i in locked if (p := transition_problem(i.status, target))
+            ]
+            if problems:
+                raise core.ServiceError(" ".join(problems))
         decision = Decision.objects.create(
             organization=org,
             title=title,

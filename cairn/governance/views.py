@@ -346,7 +346,8 @@ def meeting_briefing(request, meeting_id: int, fmt: str = "html"):
         except OSError:  # the server lacks Pango: say so rather than fail
             return HttpResponse(
                 "PDF is not available on this server: it needs the Debian packages "
-                "libpango-1.0-0 and libpangoft2-1.0-0 (scripts/test-services.sh pdf). "
+                "libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0 "
+                "(scripts/test-services.sh pdf). "
                 "The briefing pack's web page prints well too.",
                 status=503,
                 content_type="text/plain; charset=utf-8",
