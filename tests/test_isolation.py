@@ -290,9 +290,8 @@ class ApiIsolationTests(MatrixBase):
             "decisions": item["decision_id"],
             "racis": item["raci_id"],
             "glossary": item["term_id"],
-            "reviews": item["review_id"]
-            if not path.endswith("/complete")
-            else self.open_review(own),
+            # the completed review for what changed since it; an open one to change
+            "reviews": item["review_id"] if path.endswith("/changes") else self.open_review(own),
         }
         url = path.replace("{org}", org)
         if "{item_id}" in url:

@@ -38,6 +38,8 @@ PAGES = [
     ("buy-in-list", "/o/summit/guideposts/buy-in/", "What is in it for them"),
     ("buy-in", "/o/summit/guideposts/buy-in/{interview}/", "Dana Okafor, CFO"),
     ("review", "/o/summit/guideposts/reviews/{review}/", "Annual review of FY"),
+    ("glossary", "/o/summit/glossary/", "Glossary"),
+    ("plain-language", "/o/summit/plain-language/", "The hardest texts first"),
     ("review-compare", "/o/summit/guideposts/reviews/{review}/compare/?with=today", "What changed"),
     ("kpi-form", "/o/summit/ascent/kpis/{derived}/edit/", "Change the KPI"),
     ("win-form", "/o/summit/ascent/wins/new/?kpi={close}", "Record a win"),
