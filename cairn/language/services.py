@@ -65,7 +65,7 @@ def texts(org: Organization) -> list[Text]:
         out.append(
             Text(
                 "IT mission",
-                m.statement[:80],
+                m.statement,
                 m.statement,
                 reverse("goals:mission_edit", args=[slug, m.pk]),
             )
@@ -74,7 +74,7 @@ def texts(org: Organization) -> list[Text]:
         out.append(
             Text(
                 "SWOT item",
-                s.statement[:80],
+                s.statement,
                 f"{s.statement} {s.it_question}".strip(),
                 reverse("assessment:swot_edit", args=[slug, s.pk]),
             )
