@@ -57,6 +57,17 @@ class ProductionSettingsTests(TestCase):
 
 
 class DemoTests(TestCase):
+    @staticmethod
+    def later_models():
+        from cairn.governance.models import AgendaItem, Decision, Meeting, Raci, Review
+        from cairn.kpis.models import Kpi, Measurement, Win
+        from cairn.language.models import GlossaryTerm, JargonRule
+
+        return (Kpi, Measurement, Win, Meeting, AgendaItem, Decision, Raci, Review) + (
+            GlossaryTerm,
+            JargonRule,
+        )
+
     def counts(self):
         return [
             m.objects.count()
@@ -68,6 +79,7 @@ class DemoTests(TestCase):
                 Interview,
                 PainPoint,
                 AuditEvent,
+                *self.later_models(),
             )
         ]
 
@@ -95,3 +107,25 @@ class DemoTests(TestCase):
         )
         self.assertTrue(AuditEvent.objects.filter(organization=org, via="cli").exists())
         self.assertTrue(demo.DEMO_USERS)
+        self.assert_later_steps_tell_their_story(org)
+
+    def assert_later_steps_tell_their_story(self, org):
+        from django.utils import timezone
+
+        from cairn.governance.models import Meeting, Review
+        from cairn.kpis import dashboard
+        from cairn.kpis.models import Kpi
+        from cairn.language.models import GlossaryTerm
+
+        today = timezone.localdate()
+        d = dashboard.figures(org, today)
+        statuses = {k.status.value for k in Kpi.objects.filter(organization=org)}
+        self.assertTrue({"on_track", "at_risk", "off_track", "achieved"} <= statuses)
+        self.assertEqual([k["name"] for k in d.stale], ["Rental bookings per month"])
+        self.assertTrue(Kpi.objects.filter(organization=org).exclude(formula="").exists())
+        self.assertEqual(len(d.proposals), 1)
+        self.assertEqual(d.goals_without_kpi, [])
+        self.assertEqual(Meeting.objects.filter(organization=org, held_on__lt=today).count(), 2)
+        self.assertEqual(Meeting.objects.filter(organization=org, held_on__gte=today).count(), 2)
+        self.assertTrue(Review.objects.filter(organization=org).exclude(snapshot=None).exists())
+        self.assertEqual(GlossaryTerm.objects.filter(organization=org).count(), 5)
