@@ -94,7 +94,7 @@ WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 RULE = (
     f"Plain language: no buzzwords (each has a plain alternative), every acronym defined in "
-    f"the glossary, sentences under {LONG_SENTENCE} words, and a reading ease of "
+    f"the glossary, sentences of {LONG_SENTENCE} words or fewer, and a reading ease of "
     f"{TARGET_EASE} or more (0 is very hard, 100 very easy)."
 )
 

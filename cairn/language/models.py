@@ -8,8 +8,8 @@ from cairn.core.models import OrgModel, unique_name
 
 
 class GlossaryTerm(OrgModel):
-    """An acronym or term the organisation uses, with its plain meaning. It appears in the
-    strategy document, and the checker no longer flags it."""
+    """An acronym or term the organisation uses, with its plain meaning; the checker no
+    longer flags it."""
 
     term = models.CharField(max_length=60)
     meaning = models.CharField("plain meaning", max_length=300)
