@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cairn.kpis",
     "cairn.governance",
     "cairn.language",
+    "cairn.aigov",
     "cairn.api",
 ]
 

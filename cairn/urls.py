@@ -25,6 +25,7 @@ org_patterns = [
     path("", include("cairn.kpis.urls")),
     path("", include("cairn.governance.urls")),
     path("", include("cairn.language.urls")),
+    path("", include("cairn.aigov.urls")),
 ]
 
 urlpatterns = [

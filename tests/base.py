@@ -262,6 +262,23 @@ def make_language(org, prefix: str = "") -> dict:
     return {"term": term, "rule": rule}
 
 
+def make_aigov(org, goal, prefix: str = "") -> dict:
+    """A high-risk use case (screening job applicants) and a policy."""
+    from cairn.aigov.models import AiPolicy, AiUseCase
+
+    policy = AiPolicy.objects.create(
+        organization=org, area="ethics", title=f"{prefix}People decide about people", text="x"
+    )
+    usecase = AiUseCase.objects.create(
+        organization=org,
+        title=f"{prefix}CV screening",
+        description="Ranks applicants",
+        purpose="employment",
+    )
+    usecase.goals.set([goal])
+    return {"usecase": usecase, "policy": policy}
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 
@@ -301,6 +318,8 @@ class CairnTestCase(TestCase):
         cls.other_roadmap = make_roadmap(cls.other_org, "Globex secret ")
         cls.ascent = make_ascent(cls.org, cls.goal)
         cls.other_ascent = make_ascent(cls.other_org, cls.other_goal, "Globex secret ")
+        cls.aigov = make_aigov(cls.org, cls.goal)
+        cls.other_aigov = make_aigov(cls.other_org, cls.other_goal, "Globex ")
         cls.language = make_language(cls.org)
         cls.other_language = make_language(cls.other_org, "Globex ")
         cls.guideposts = make_guideposts(cls.org, cls.path["initiative"])

@@ -83,6 +83,7 @@ class MatrixBase(CairnTestCase):
             },
             **{f"{k}_id": v.pk for k, v in (o.guideposts if own else o.other_guideposts).items()},
             **{f"{k}_id": v.pk for k, v in (o.language if own else o.other_language).items()},
+            **{f"{k}_id": v.pk for k, v in (o.aigov if own else o.other_aigov).items()},
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:
@@ -214,6 +215,8 @@ PAYLOADS = {
     "reviews": {"kind": "quarterly", "title": "{method} review", "due": "2027-03-31"},
     "plain-language": {"text": "We leverage synergies."},
     "glossary": {"term": "{method}", "meaning": "A term"},
+    "ai-use-cases": {"title": "{method} bot", "description": "Answers", "purpose": "chatbot"},
+    "ai-policies": {"area": "data", "title": "{method} policy", "text": "Only public data."},
 }
 
 
@@ -290,6 +293,8 @@ class ApiIsolationTests(MatrixBase):
             "decisions": item["decision_id"],
             "racis": item["raci_id"],
             "glossary": item["term_id"],
+            "ai-use-cases": item["usecase_id"],
+            "ai-policies": item["policy_id"],
             # the completed review for what changed since it; an open one to change
             "reviews": item["review_id"] if path.endswith("/changes") else self.open_review(own),
         }

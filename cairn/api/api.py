@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI, Router, Schema
 from ninja.parser import Parser
 
+from cairn.aigov.api import router as aigov_router
 from cairn.api.auth import AUTH
 from cairn.api.common import FieldError
 from cairn.assessment.api import router as terrain_router
@@ -89,3 +90,4 @@ api.add_router("", roadmap_router)
 api.add_router("", ascent_router)
 api.add_router("", guideposts_router)
 api.add_router("", language_router)
+api.add_router("", aigov_router)

@@ -207,8 +207,19 @@ def draft_agenda(org: Organization, today: date | None = None) -> list[Draft]:
 
 
 def _extra_sources(org: Organization, today: date) -> list[Draft]:
-    """Agenda points other apps add (AI policies due for review, when that app is installed)."""
-    return []
+    """AI policies whose review date has passed."""
+    from cairn.aigov.models import AiPolicy
+
+    return [
+        Draft(
+            "policy",
+            f"AI policy review overdue: {p.title}",
+            f"Was due by {p.review_by:%d %b %Y}.",
+            f"policy:{p.pk}",
+            reverse("aigov:policy_edit", args=[org.slug, p.pk]),
+        )
+        for p in AiPolicy.objects.filter(organization=org, review_by__lt=today)
+    ]
 
 
 def add_drafted_agenda(meeting: Meeting, *, actor, via=AuditVia.WEB) -> int:

@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
+from cairn.aigov.models import AiPolicy
 from cairn.core.models import Organization
 from cairn.goals.models import BusinessGoal
 from cairn.governance.models import Review
@@ -95,6 +96,7 @@ class Dashboard:
     proposals: list[Kpi]  # at their target with no win recorded
     waiting: int  # initiatives proposed, waiting for the committee's decision
     reviews_due: list[Review]  # within a month, or overdue
+    policies_overdue: list[AiPolicy]  # AI policies past their review date
     today: date
 
     @property
@@ -153,7 +155,7 @@ def roll_up_of(goal) -> rules.Status:
 
 
 def figures(org: Organization, today: date) -> Dashboard:
-    """Everything the dashboard shows, in ten queries whatever the size of the data."""
+    """Everything the dashboard shows, in eleven queries whatever the size of the data."""
     goals = goal_roll_ups(org)
     kpis = Kpi.objects.filter(organization=org)
     by_status = {s.value: 0 for s in rules.Status}
@@ -221,6 +223,7 @@ def figures(org: Organization, today: date) -> Dashboard:
             organization=org, completed_on=None, due__lte=today + timedelta(days=REVIEW_SOON)
         )
     )
+    policies = list(AiPolicy.objects.filter(organization=org, review_by__lt=today))
     return Dashboard(
         goals=rows,
         kpi_count=sum(by_status.values()),
@@ -238,5 +241,6 @@ def figures(org: Organization, today: date) -> Dashboard:
         proposals=proposals,
         waiting=spend["waiting"],
         reviews_due=reviews,
+        policies_overdue=policies,
         today=today,
     )
