@@ -59,11 +59,14 @@ class ProductionSettingsTests(TestCase):
 class DemoTests(TestCase):
     @staticmethod
     def later_models():
+        from cairn.aigov.models import AiPolicy, AiUseCase
         from cairn.governance.models import AgendaItem, Decision, Meeting, Raci, Review
         from cairn.kpis.models import Kpi, Measurement, Win
         from cairn.language.models import GlossaryTerm, JargonRule
 
         return (Kpi, Measurement, Win, Meeting, AgendaItem, Decision, Raci, Review) + (
+            AiPolicy,
+            AiUseCase,
             GlossaryTerm,
             JargonRule,
         )

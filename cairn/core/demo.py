@@ -71,6 +71,7 @@ def _org(name: str, slug: str, owner, **settings) -> Organization:
 @transaction.atomic
 def load() -> Organization:
     """Create (or complete) the demo organisations and their users; returns Summit Outfitters."""
+    from cairn.aigov import demo as ai_demo
     from cairn.assessment import demo as terrain_demo
     from cairn.goals import demo as goals_demo
     from cairn.governance import demo as guideposts_demo
@@ -95,6 +96,7 @@ def load() -> Organization:
     ascent_demo.load(org, owner)
     guideposts_demo.load(org, owner)
     language_demo.load(org, owner)
+    ai_demo.load(org, owner)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from cairn.aigov.models import AiUseCase
 from cairn.core import demo
 from cairn.goals.models import Interview
 from cairn.governance.models import Meeting, Raci, Review
@@ -39,6 +40,9 @@ PAGES = [
     ("buy-in", "/o/summit/guideposts/buy-in/{interview}/", "Dana Okafor, CFO"),
     ("review", "/o/summit/guideposts/reviews/{review}/", "Annual review of FY"),
     ("glossary", "/o/summit/glossary/", "Glossary"),
+    ("ai-register", "/o/summit/ai/", "AI and automation, governed"),
+    ("ai-use-case", "/o/summit/ai/use-cases/{ai_case}/", "Screening applicants for store jobs"),
+    ("ai-policies", "/o/summit/ai/policies/", "AI policies"),
     ("plain-language", "/o/summit/plain-language/", "The hardest texts first"),
     ("review-compare", "/o/summit/guideposts/reviews/{review}/compare/?with=today", "What changed"),
     ("kpi-form", "/o/summit/ascent/kpis/{derived}/edit/", "Change the KPI"),
@@ -84,6 +88,7 @@ def test_demo_pages_fit_laptop_and_phone(page, live_server, screenshot):
         "kpi": Kpi.objects.get(name="Customer questions answered on first contact").pk,
         "derived": Kpi.objects.get(name="IT cost per order shipped").pk,
         "close": Kpi.objects.get(name="Working days to close the books each month").pk,
+        "ai_case": AiUseCase.objects.get(title="Screening applicants for store jobs").pk,
         "next_meeting": Meeting.objects.filter(held_on__gte=date.today()).first().pk,
         "held_meeting": Meeting.objects.filter(held_on__lt=date.today()).last().pk,
         "raci": Raci.objects.get(title="ERP selection").pk,
