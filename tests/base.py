@@ -194,6 +194,7 @@ def make_guideposts(org, initiative, prefix: str = "") -> dict:
         Raci,
         Review,
         Roadblock,
+        Visit,
     )
 
     committee = Committee.objects.create(organization=org)
@@ -246,6 +247,14 @@ def make_guideposts(org, initiative, prefix: str = "") -> dict:
         "raci": raci,
         "review": review,
         "seat": chair,
+        "visit": Visit.objects.create(
+            organization=org,
+            person="Raj",
+            direction="it_to_business",
+            meeting=f"{prefix}Weekly sales review",
+            on=date(2026, 2, 3),
+            learned="Reps retype every quote into the CRM. It takes an hour a day.",
+        ),
     }
 
 

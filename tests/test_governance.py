@@ -491,3 +491,28 @@ class CommitteeTests(CairnTestCase):
                 held_on=date(2027, 1, 1 + i),
             )
         check()
+
+
+class EmbeddingTests(CairnTestCase):
+    def test_a_note_becomes_a_pain_point_or_an_idea_in_one_step(self):
+        visit = self.guideposts["visit"]
+        self.login("editor")
+        self.client.post(self.url("governance:visit_convert", visit.pk, "pain-point"))
+        visit.refresh_from_db()
+        self.assertEqual(visit.pain_point.title, "Reps retype every quote into the CRM")
+        self.assertIn("Heard by Raj at Weekly sales review", visit.pain_point.description)
+        again = self.client.post(
+            self.url("governance:visit_convert", visit.pk, "pain-point"), follow=True
+        )
+        self.assertContains(again, "already a pain point")
+        self.client.post(self.url("governance:visit_convert", visit.pk, "idea"))
+        visit.refresh_from_db()
+        self.assertEqual(visit.initiative.status, "idea")
+        self.assertEqual(
+            self.client.post(self.url("governance:visit_convert", visit.pk, "other")).status_code,
+            404,
+        )
+        self.login("viewer")
+        page = self.client.get(self.url("governance:visit_list"))
+        self.assertContains(page, "became a pain point")
+        self.assertContains(page, "became an initiative idea")

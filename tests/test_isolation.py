@@ -68,6 +68,7 @@ class MatrixBase(CairnTestCase):
             "token_id": (o.token if own else o.other_token).pk,
             "key": "not-a-real-key",
             "kind": "applications",
+            "into": "idea",
             "fmt": "csv",
             **{f"{k}_id": v.pk for k, v in (o.terrain if own else o.other_terrain).items()},
             **{f"{k}_id": v.pk for k, v in (o.path if own else o.other_path).items()},

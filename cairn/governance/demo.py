@@ -201,6 +201,7 @@ def load(org, actor) -> None:
             "rows": rules.ERP_PRESET["rows"],
         },
     )
+    _visits(org, actor, today)
     _annual_review(org, actor, today)
     if not Review.objects.filter(organization=org, completed_on=None).exists():
         services.plan_reviews(org, actor=actor, today=today)
@@ -217,6 +218,53 @@ def _held_dates(today):
         if day < today:
             days.append(day)
     return days[:2]
+
+
+VISITS = [
+    (
+        "Raj Patel",
+        "it_to_business",
+        "Weekly sales pipeline review",
+        -40,
+        "Reps retype every team order into the quote tool and again into the CRM. Each quote "
+        "takes forty minutes; big clubs wait two days.",
+        "pain_point",
+    ),
+    (
+        "Ana Silva",
+        "business_to_it",
+        "Demo of the new help-desk knowledge base",
+        -12,
+        "Agents want answers sorted by product, not by system. Store staff could use it too if "
+        "it worked on the tills.",
+        "initiative",
+    ),
+    ("Morgan Reyes", "it_to_business", "Monthly store managers' call", 9, "", None),
+]
+
+
+def _visits(org, actor, today) -> None:
+    from cairn.governance.models import Visit
+
+    for person, direction, meeting, days, learned, becomes in VISITS:
+        visit = Visit.objects.filter(organization=org, person=person, meeting=meeting).first()
+        if visit is not None:
+            continue
+        visit = ensure(
+            Visit,
+            org,
+            actor,
+            lookup={"person": person, "meeting": meeting},
+            defaults={
+                "direction": direction,
+                "on": today + timedelta(days=days),
+                "learned": learned,
+            },
+        )
+        if becomes == "pain_point":
+            services.visit_to_pain_point(visit, actor=actor)
+        elif becomes == "initiative":
+            services.visit_to_initiative(visit, actor=actor)
 
 
 def rules_blocked(initiative, change) -> bool:

@@ -14,6 +14,7 @@ from cairn.governance.models import (
     Raci,
     Review,
     Roadblock,
+    Visit,
 )
 from cairn.portfolio.models import CANDIDATE_STATUSES, Initiative, Status
 
@@ -184,6 +185,13 @@ class RaciForm(OrgModelForm):
         if cleaned.get("decision") and cleaned.get("initiative"):
             self.add_error("initiative", "A matrix is for a decision or an initiative, not both.")
         return cleaned
+
+
+class VisitForm(OrgModelForm):
+    class Meta(OrgModelForm.Meta):
+        model = Visit
+        fields = ("person", "direction", "meeting", "on", "learned")
+        widgets = {"on": DATE, "learned": forms.Textarea(attrs={"rows": 3})}
 
 
 class ReviewForm(OrgModelForm):

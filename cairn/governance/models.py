@@ -268,6 +268,53 @@ class Review(OrgModel):
         return not self.is_done and self.due < timezone.localdate()
 
 
+class Direction(models.TextChoices):
+    IT_TO_BUSINESS = "it_to_business", "IT sits in on a business meeting"
+    BUSINESS_TO_IT = "business_to_it", "Business attends an IT demo or meeting"
+
+
+class Visit(OrgModel):
+    """Embedding the teams: someone joins a recurring meeting of the other side, and notes
+    what they learned; a note can become a pain point or an initiative idea in one step."""
+
+    person = models.CharField("who", max_length=120)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    meeting = models.CharField(
+        "which meeting", max_length=200, help_text="e.g. the weekly sales pipeline review"
+    )
+    on = models.DateField("when")
+    learned = models.TextField("what they learned", blank=True, max_length=5000)
+    pain_point = models.ForeignKey(
+        "goals.PainPoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    initiative = models.ForeignKey(
+        Initiative,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+        verbose_name = "visit to the other side"
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.meeting}"
+
+    @property
+    def headline(self) -> str:
+        """The note's first sentence, as a title for what it becomes."""
+        first = self.learned.strip().split(". ")[0].split("\n")[0].rstrip(".")
+        return (first or self.meeting)[:200]
+
+
 class CalendarFeed(models.Model):
     """The private address of an organisation's calendar (meetings and reviews). Only its
     hash is kept; making a new one revokes the old."""

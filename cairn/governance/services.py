@@ -451,6 +451,56 @@ def complete_review(review: Review, summary: str, *, actor, via=AuditVia.WEB) ->
     return review
 
 
+# --- Embedding the teams
+
+
+def visit_to_pain_point(visit, *, actor, via=AuditVia.WEB):
+    """Turn what someone learned on a visit into a pain point (once)."""
+    from cairn.goals.models import PainPoint
+
+    if visit.pain_point_id:
+        raise core.ServiceError("This note is already a pain point.")
+    if not visit.learned.strip():
+        raise core.ServiceError("Write what was learned first.")
+    with transaction.atomic():
+        pain = PainPoint.objects.create(
+            organization=visit.organization,
+            title=visit.headline,
+            description=f"{visit.learned}\n\n(Heard by {visit.person} at {visit.meeting}, "
+            f"{visit.on:%d %b %Y}.)",
+            created_by=actor if actor and actor.pk else None,
+        )
+        core.record_change(pain, None, actor=actor, via=via)
+        _link(visit, "pain_point", pain, actor, via)
+    return pain
+
+
+def visit_to_initiative(visit, *, actor, via=AuditVia.WEB):
+    """Turn what someone learned on a visit into an initiative idea (once)."""
+    if visit.initiative_id:
+        raise core.ServiceError("This note is already an initiative idea.")
+    if not visit.learned.strip():
+        raise core.ServiceError("Write what was learned first.")
+    with transaction.atomic():
+        idea = Initiative.objects.create(
+            organization=visit.organization,
+            title=visit.headline,
+            description=f"{visit.learned}\n\n(From {visit.person}'s visit to {visit.meeting}.)",
+            created_by=actor if actor and actor.pk else None,
+        )
+        core.record_change(idea, None, actor=actor, via=via)
+        _link(visit, "initiative", idea, actor, via)
+    return idea
+
+
+def _link(visit, field_name, target, actor, via) -> None:
+    before = core.snapshot(visit)
+    setattr(visit, field_name, target)
+    visit.version += 1
+    visit.save()
+    core.record_change(visit, before, actor=actor, via=via)
+
+
 # --- Calendar
 
 

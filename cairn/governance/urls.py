@@ -76,6 +76,15 @@ urlpatterns = [
     path("guideposts/reviews/<int:review_id>/edit/", v.review_edit, name="review_edit"),
     path("guideposts/reviews/<int:review_id>/delete/", v.review_delete, name="review_delete"),
     path("guideposts/reviews/<int:review_id>/compare/", v.review_compare, name="review_compare"),
+    path("guideposts/embedding/", v.visit_list, name="visit_list"),
+    path("guideposts/embedding/new/", v.visit_create, name="visit_create"),
+    path("guideposts/embedding/<int:visit_id>/edit/", v.visit_edit, name="visit_edit"),
+    path("guideposts/embedding/<int:visit_id>/delete/", v.visit_delete, name="visit_delete"),
+    path(
+        "guideposts/embedding/<int:visit_id>/<str:into>/",
+        v.visit_convert,
+        name="visit_convert",
+    ),
     path("guideposts/calendar/new/", v.calendar_new, name="calendar_new"),
     path("guideposts/calendar/revoke/", v.calendar_revoke, name="calendar_revoke"),
 ]

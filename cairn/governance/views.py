@@ -29,6 +29,7 @@ from cairn.governance.forms import (
     RaciForm,
     ReviewForm,
     RoadblockForm,
+    VisitForm,
     parse_grid,
 )
 from cairn.governance.models import (
@@ -40,6 +41,7 @@ from cairn.governance.models import (
     Raci,
     Review,
     Roadblock,
+    Visit,
 )
 from cairn.portfolio.models import Initiative
 
@@ -741,6 +743,49 @@ def review_compare(request, review_id: int):
         "governance/review_compare.html",
         {"review": review, "label": label, "areas": areas, "then": then, "now": now},
     )
+
+
+# --- Embedding the teams
+
+
+@org_view()
+@require_GET
+def visit_list(request):
+    """Who joins which meeting of the other side, and what they learned."""
+    visits = Visit.objects.filter(organization=request.org)
+    today = timezone.localdate()
+    visits = list(visits)
+    return render(
+        request,
+        "governance/visit_list.html",
+        {
+            "upcoming": [v for v in visits if v.on >= today][::-1],
+            "past": [v for v in visits if v.on < today],
+        },
+    )
+
+
+visit_create, visit_edit, visit_delete = model_views(
+    Visit, VisitForm, id_kwarg="visit_id", list_url=lambda r: _url(r, "visit_list")
+)
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def visit_convert(request, visit_id: int, into: str):
+    """Make a visit's note a pain point or an initiative idea, in one step."""
+    visit = get_object_for_member(request, Visit, visit_id)
+    convert = {"pain-point": services.visit_to_pain_point, "idea": services.visit_to_initiative}
+    if into not in convert:
+        raise Http404
+    try:
+        made = convert[into](visit, actor=request.user)
+    except ServiceError as e:
+        messages.error(request, str(e))
+    else:
+        noun = "pain point" if into == "pain-point" else "initiative idea"
+        messages.success(request, f"New {noun}: {made}")
+    return redirect(_url(request, "visit_list"))
 
 
 # --- Calendar

@@ -44,6 +44,7 @@ PAGES = [
     ("ai-use-case", "/o/summit/ai/use-cases/{ai_case}/", "Screening applicants for store jobs"),
     ("ai-policies", "/o/summit/ai/policies/", "AI policies"),
     ("plain-language", "/o/summit/plain-language/", "The hardest texts first"),
+    ("embedding", "/o/summit/guideposts/embedding/", "Embedding the teams"),
     ("review-compare", "/o/summit/guideposts/reviews/{review}/compare/?with=today", "What changed"),
     ("kpi-form", "/o/summit/ascent/kpis/{derived}/edit/", "Change the KPI"),
     ("win-form", "/o/summit/ascent/wins/new/?kpi={close}", "Record a win"),
