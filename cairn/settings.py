@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cairn.governance",
     "cairn.language",
     "cairn.aigov",
+    "cairn.documents",
     "cairn.api",
 ]
 

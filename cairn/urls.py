@@ -26,6 +26,7 @@ org_patterns = [
     path("", include("cairn.governance.urls")),
     path("", include("cairn.language.urls")),
     path("", include("cairn.aigov.urls")),
+    path("", include("cairn.documents.urls")),
 ]
 
 urlpatterns = [

@@ -330,6 +330,10 @@ class CairnTestCase(TestCase):
         cls.aigov = make_aigov(cls.org, cls.goal)
         cls.other_aigov = make_aigov(cls.other_org, cls.other_goal, "Globex ")
         cls.language = make_language(cls.org)
+        from cairn.documents.services import make as make_document
+
+        cls.document = make_document(cls.org, actor=None)
+        cls.other_document = make_document(cls.other_org, actor=None)
         cls.other_language = make_language(cls.other_org, "Globex ")
         cls.guideposts = make_guideposts(cls.org, cls.path["initiative"])
         cls.other_guideposts = make_guideposts(

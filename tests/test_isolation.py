@@ -69,6 +69,7 @@ class MatrixBase(CairnTestCase):
             "key": "not-a-real-key",
             "kind": "applications",
             "into": "idea",
+            "ext": "md",
             "fmt": "csv",
             **{f"{k}_id": v.pk for k, v in (o.terrain if own else o.other_terrain).items()},
             **{f"{k}_id": v.pk for k, v in (o.path if own else o.other_path).items()},
@@ -85,6 +86,7 @@ class MatrixBase(CairnTestCase):
             **{f"{k}_id": v.pk for k, v in (o.guideposts if own else o.other_guideposts).items()},
             **{f"{k}_id": v.pk for k, v in (o.language if own else o.other_language).items()},
             **{f"{k}_id": v.pk for k, v in (o.aigov if own else o.other_aigov).items()},
+            "document_id": (o.document if own else o.other_document).pk,
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:
@@ -296,6 +298,7 @@ class ApiIsolationTests(MatrixBase):
             "glossary": item["term_id"],
             "ai-use-cases": item["usecase_id"],
             "ai-policies": item["policy_id"],
+            "documents": item["document_id"],
             # the completed review for what changed since it; an open one to change
             "reviews": item["review_id"] if path.endswith("/changes") else self.open_review(own),
         }

@@ -132,3 +132,15 @@ class DemoTests(TestCase):
         self.assertEqual(Meeting.objects.filter(organization=org, held_on__gte=today).count(), 2)
         self.assertTrue(Review.objects.filter(organization=org).exclude(snapshot=None).exists())
         self.assertEqual(GlossaryTerm.objects.filter(organization=org).count(), 5)
+        from cairn.aigov import services as ai
+        from cairn.governance.models import AgendaItem, Visit
+        from cairn.portfolio import services as path
+        from cairn.portfolio.models import Scenario
+
+        register = ai.register(org)
+        self.assertTrue(all(register.by_tier[t] for t in ("prohibited", "high", "limited")))
+        self.assertTrue(register.gaps)
+        self.assertEqual(Visit.objects.filter(organization=org).count(), 3)
+        self.assertTrue(AgendaItem.objects.filter(kind="policy", meeting__organization=org))
+        for scenario in Scenario.objects.filter(organization=org):
+            self.assertFalse(path.result_is_stale(scenario), scenario.name)

@@ -124,6 +124,8 @@ USE_CASES = [
 
 def load(org, actor) -> None:
     from cairn.goals.demo import GOALS
+    from cairn.governance.models import Meeting
+    from cairn.governance.services import add_drafted_agenda
 
     today = timezone.localdate()
     goals = {
@@ -176,3 +178,6 @@ def load(org, actor) -> None:
                 "policies": [policies[p].pk for p in spec["policies"]],
             },
         )
+    upcoming = Meeting.objects.filter(organization=org, held_on__gte=today).first()
+    if upcoming is not None:
+        add_drafted_agenda(upcoming, actor=actor)  # the overdue policy joins the agenda

@@ -75,9 +75,9 @@ def tier(purpose: str, automation: str, data: list[str]) -> Tier:
     """The tier a use case falls in, and why.
 
     The purpose decides: the Act lists prohibited practices, high-risk uses and uses with
-    transparency duties; everything else is minimal risk. Two answers can raise a minimal
-    or limited use to high risk: a fully automatic decision about people using sensitive
-    data (health, biometric, children's)."""
+    transparency duties; everything else is minimal risk. One combination raises a minimal
+    or limited use to high risk: acting on its own with sensitive data (health, biometric,
+    children's)."""
     label, base = PURPOSES.get(purpose, PURPOSES["internal"])
     if base in ("prohibited", "high"):
         return Tier(

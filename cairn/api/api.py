@@ -10,6 +10,7 @@ from cairn.api.common import FieldError
 from cairn.assessment.api import router as terrain_router
 from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
+from cairn.documents.api import router as documents_router
 from cairn.goals.api import router as goals_router
 from cairn.governance.api import router as guideposts_router
 from cairn.kpis.api import router as ascent_router
@@ -91,3 +92,4 @@ api.add_router("", ascent_router)
 api.add_router("", guideposts_router)
 api.add_router("", language_router)
 api.add_router("", aigov_router)
+api.add_router("", documents_router)

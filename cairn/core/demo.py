@@ -97,6 +97,11 @@ def load() -> Organization:
     guideposts_demo.load(org, owner)
     language_demo.load(org, owner)
     ai_demo.load(org, owner)
+    from cairn.documents.models import StrategyDocument
+    from cairn.documents.services import make as make_document
+
+    if not StrategyDocument.objects.filter(organization=org).exists():
+        make_document(org, actor=owner, via=AuditVia.CLI)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)

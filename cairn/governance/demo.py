@@ -237,7 +237,7 @@ VISITS = [
         -12,
         "Agents want answers sorted by product, not by system. Store staff could use it too if "
         "it worked on the tills.",
-        "initiative",
+        "pain_point",
     ),
     ("Morgan Reyes", "it_to_business", "Monthly store managers' call", 9, "", None),
 ]

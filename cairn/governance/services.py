@@ -216,7 +216,7 @@ def _extra_sources(org: Organization, today: date) -> list[Draft]:
             f"AI policy review overdue: {p.title}",
             f"Was due by {p.review_by:%d %b %Y}.",
             f"policy:{p.pk}",
-            reverse("aigov:policy_edit", args=[org.slug, p.pk]),
+            reverse("aigov:policy_list", args=[org.slug]),
         )
         for p in AiPolicy.objects.filter(organization=org, review_by__lt=today)
     ]

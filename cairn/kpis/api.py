@@ -362,6 +362,7 @@ class DashboardOut(Schema):
     recent_win_ids: list[int]
     decisions_waiting: int = Field(..., description="Initiatives proposed, awaiting approval.")
     review_due_ids: list[int] = Field(..., description="Reviews due within a month or overdue.")
+    overdue_ai_policy_ids: list[int] = Field(..., description="AI policies past their review.")
     proposed_win_kpi_ids: list[int] = Field(..., description="KPIs at target with no win yet.")
 
 
@@ -419,5 +420,6 @@ def dashboard(request, org: str):
         "recent_win_ids": [w.pk for w in d.wins],
         "decisions_waiting": d.waiting,
         "review_due_ids": [r.pk for r in d.reviews_due],
+        "overdue_ai_policy_ids": [p.pk for p in d.policies_overdue],
         "proposed_win_kpi_ids": [k.pk for k in d.proposals],
     }

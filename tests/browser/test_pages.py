@@ -40,6 +40,7 @@ PAGES = [
     ("buy-in", "/o/summit/guideposts/buy-in/{interview}/", "Dana Okafor, CFO"),
     ("review", "/o/summit/guideposts/reviews/{review}/", "Annual review of FY"),
     ("glossary", "/o/summit/glossary/", "Glossary"),
+    ("strategy-documents", "/o/summit/strategy/", "The strategy document"),
     ("ai-register", "/o/summit/ai/", "AI and automation, governed"),
     ("ai-use-case", "/o/summit/ai/use-cases/{ai_case}/", "Screening applicants for store jobs"),
     ("ai-policies", "/o/summit/ai/policies/", "AI policies"),
