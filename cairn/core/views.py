@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.core import services
@@ -77,6 +78,53 @@ def organization_create(request):
         messages.success(request, f"{org} is ready. Start with its business goals.")
         return redirect("org_home", org_slug=org.slug)
     return render(request, "core/organization_form.html", {"form": form, "creating": True})
+
+
+@org_view(Role.OWNER)
+@require_GET
+def organization_export(request):
+    """Everything of the organisation's strategy (not its people) as one JSON file."""
+    import json
+
+    from cairn.core import transfer
+
+    data = transfer.export(request.org)
+    response = HttpResponse(
+        json.dumps(data, indent=1, ensure_ascii=False), content_type="application/json"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{request.org.slug}-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_import(request):
+    """Start a new organisation from a file exported from Cairn (this install or another)."""
+    import json
+
+    from cairn.core import transfer
+
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        name = request.POST.get("name", "").strip()[:120]
+        if not name or upload is None:
+            error = "Give the new organisation a name and choose the file."
+        else:
+            try:
+                data = json.loads(upload.read())
+                org = transfer.import_organization(data, name=name, actor=request.user)
+            except (ValueError, UnicodeDecodeError):
+                error = "The file is not JSON: choose a file Cairn exported."
+            except transfer.TransferError as e:
+                error = f"Nothing was imported: {e}"
+            else:
+                messages.success(request, f"{org} is ready: everything in the file was imported.")
+                return redirect("org_home", org_slug=org.slug)
+    return render(
+        request, "core/organization_import.html", {"error": error}, status=422 if error else 200
+    )
 
 
 @org_view(Role.OWNER)

@@ -1,0 +1,143 @@
+"""A whole organisation to JSON and back: the round trip loses nothing (export, import,
+export again: the files are identical apart from ids, names and dates)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from django.core.management import CommandError, call_command
+
+from cairn.core import transfer
+from cairn.core.models import Membership, Organization
+from cairn.governance.models import AgendaItem, Review
+from cairn.portfolio.models import Initiative
+from tests.base import CairnTestCase
+
+
+def canonical(data: dict) -> dict:
+    """The file with every id replaced by the row's place in its table (1, 2, …), and the
+    organisation's name, address and export time left out."""
+    places = {
+        label: {row["id"]: n for n, row in enumerate(rows, start=1)}
+        for label, rows in data["tables"].items()
+    }
+    out = {}
+    for label, rows in data["tables"].items():
+        model = transfer._model(label)
+        links = transfer._links(model)
+        table = []
+        for row in rows:
+            fields = {}
+            for name, value in row["fields"].items():
+                if name in links and value is not None:
+                    value = places[links[name]][value]
+                elif (label, name) in transfer.JSON_FIELDS:
+                    value = transfer._remap_json(label, name, value, places, data["slug"], "x")
+                fields[name] = value
+            m2m = {
+                name: [
+                    places[model._meta.get_field(name).related_model._meta.label][i] for i in ids
+                ]
+                for name, ids in row["m2m"].items()
+            }
+            table.append({"fields": fields, "m2m": m2m})
+        out[label] = table
+    return {
+        "organization": {k: v for k, v in data["organization"].items() if k != "name"},
+        "tables": out,
+    }
+
+
+class TransferTests(CairnTestCase):
+    def test_the_round_trip_loses_nothing(self):
+        from cairn.governance.services import add_drafted_agenda
+        from cairn.portfolio.services import run_scenario
+
+        add_drafted_agenda(self.guideposts["meeting"], actor=self.owner)
+        run_scenario(self.path["scenario"], actor=self.owner)
+        first = transfer.export(self.org)
+        self.assertGreater(sum(len(rows) for rows in first["tables"].values()), 40)
+        copy = transfer.import_organization(first, name="Acme copy", actor=self.editor)
+        self.assertEqual(copy.slug, "acme-copy")
+        second = transfer.export(copy)
+        self.assertEqual(canonical(second), canonical(first))
+        # Links point inside the copy, never back to the original.
+        for initiative in Initiative.objects.filter(organization=copy):
+            self.assertTrue(all(g.organization_id == copy.pk for g in initiative.goals.all()))
+        self.assertEqual(
+            Membership.objects.get(organization=copy).user, self.editor
+        )  # people are not copied: the importer owns it
+        point = AgendaItem.objects.filter(meeting__organization=copy).exclude(url="").first()
+        self.assertTrue(point.url.startswith("/o/acme-copy/"))
+        review = Review.objects.filter(organization=copy).exclude(snapshot=None).first()
+        copied_ids = set(Initiative.objects.filter(organization=copy).values_list("pk", flat=True))
+        self.assertTrue({i["id"] for i in review.snapshot["initiatives"]} <= copied_ids)
+
+    def test_a_bad_file_writes_nothing(self):
+        before = Organization.objects.count()
+        cases = [
+            ({"format": "other"}, "not a Cairn organisation file"),
+            ({"format": "cairn-organization", "version": 9}, "version 9"),
+            (
+                {"format": "cairn-organization", "version": 1, "tables": {"x.Y": []}},
+                "does not know",
+            ),
+        ]
+        for data, message in cases:
+            with self.subTest(message=message), self.assertRaises(transfer.TransferError) as e:
+                transfer.import_organization(data, name="Bad", actor=self.owner)
+            self.assertIn(message, str(e.exception))
+        broken = transfer.export(self.org)
+        broken["tables"]["portfolio.Milestone" if False else "roadmap.Milestone"][0]["fields"][
+            "initiative"
+        ] = 999999
+        with self.assertRaises(transfer.TransferError) as e:
+            transfer.import_organization(broken, name="Broken", actor=self.owner)
+        self.assertIn("points to a missing row", str(e.exception))
+        self.assertEqual(Organization.objects.count(), before)
+
+    def test_command_line(self):
+        with TemporaryDirectory() as folder:
+            path = Path(folder, "acme.json")
+            call_command("export-org", "--org", "acme", str(path), stdout=io.StringIO())
+            self.assertEqual(json.loads(path.read_text())["format"], "cairn-organization")
+            out = io.StringIO()
+            call_command(
+                "import-org", str(path), "--name", "Acme again", "--owner", "viewer", stdout=out
+            )
+            self.assertIn("/o/acme-again/", out.getvalue())
+            with self.assertRaises(CommandError):
+                call_command("import-org", str(path), "--name", "X", "--owner", "nobody")
+
+
+class DemoTransferTests(CairnTestCase):
+    def test_the_demo_organisation_round_trips(self):
+        call_command("demo", stdout=io.StringIO())
+        summit = Organization.objects.get(slug="summit")
+        first = transfer.export(summit)
+        copy = transfer.import_organization(first, name="Summit copy", actor=self.owner)
+        self.assertEqual(canonical(transfer.export(copy)), canonical(first))
+
+
+class TransferPageTests(CairnTestCase):
+    def test_download_then_import_as_a_new_organisation(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        self.login("owner")
+        download = self.client.get(self.url("organization_export"))
+        self.assertEqual(download["Content-Type"], "application/json")
+        self.login("viewer")
+        self.assertEqual(self.client.get(self.url("organization_export")).status_code, 403)
+        response = self.client.post(
+            "/orgs/import/",
+            {"name": "Acme sandbox", "file": SimpleUploadedFile("a.json", download.content)},
+        )
+        self.assertRedirects(response, "/o/acme-sandbox/")
+        self.assertEqual(Membership.objects.get(organization__slug="acme-sandbox").role, "owner")
+        bad = self.client.post(
+            "/orgs/import/", {"name": "X", "file": SimpleUploadedFile("a.json", b"not json")}
+        )
+        self.assertContains(bad, "The file is not JSON", status_code=422)
