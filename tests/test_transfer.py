@@ -141,3 +141,71 @@ class TransferPageTests(CairnTestCase):
             "/orgs/import/", {"name": "X", "file": SimpleUploadedFile("a.json", b"not json")}
         )
         self.assertContains(bad, "The file is not JSON", status_code=422)
+
+
+class TemplateTests(CairnTestCase):
+    def test_structure_without_private_data(self):
+        from cairn.aigov.models import AiPolicy
+        from cairn.assessment.models import Capability
+        from cairn.goals.models import BusinessGoal
+        from cairn.kpis.models import Kpi, Measurement
+
+        self.login("editor")
+        response = self.client.post(
+            "/orgs/new/",
+            {
+                "name": "Acme two",
+                "fiscal_year_start": 4,
+                "planning_horizon_years": 3,
+                "change_target_percent": 30,
+                "start_from": "org:acme",
+            },
+        )
+        self.assertRedirects(response, "/o/acme-two/")
+        two = Organization.objects.get(slug="acme-two")
+        self.assertEqual(two.fiscal_year_start, 4)
+        self.assertEqual(
+            set(Capability.objects.filter(organization=two).values_list("name", flat=True)),
+            set(Capability.objects.filter(organization=self.org).values_list("name", flat=True)),
+        )
+        kpi = Kpi.objects.get(organization=two, name="Cost per order")
+        self.assertEqual(kpi.inputs.count(), 2)  # its formula's inputs came too
+        self.assertIsNone(Kpi.objects.get(organization=two, name="Orders").baseline_value)
+        self.assertFalse(Measurement.objects.filter(kpi__organization=two).exists())
+        self.assertFalse(BusinessGoal.objects.filter(organization=two).exists())
+        self.assertFalse(Initiative.objects.filter(organization=two).exists())
+        policy = AiPolicy.objects.get(organization=two)
+        self.assertIsNone(policy.approved_by)
+
+    def test_built_in_templates_and_refusals(self):
+        from cairn.core.starters import BUILT_IN
+        from cairn.kpis.models import Kpi
+
+        self.login("owner")
+        for key in BUILT_IN:
+            with self.subTest(key=key):
+                response = self.client.post(
+                    "/orgs/new/",
+                    {
+                        "name": f"New {key}",
+                        "fiscal_year_start": 1,
+                        "planning_horizon_years": 3,
+                        "change_target_percent": 30,
+                        "start_from": f"builtin:{key}",
+                    },
+                )
+                org = Organization.objects.get(name=f"New {key}")
+                self.assertRedirects(response, f"/o/{org.slug}/")
+                self.assertGreaterEqual(Kpi.objects.filter(organization=org).count(), 5)
+        refused = self.client.post(
+            "/orgs/new/",
+            {
+                "name": "Sneaky",
+                "fiscal_year_start": 1,
+                "planning_horizon_years": 3,
+                "change_target_percent": 30,
+                "start_from": "org:globex",
+            },
+        )
+        self.assertContains(refused, "Choose a starting point from the list.")
+        self.assertFalse(Organization.objects.filter(name="Sneaky").exists())

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cairn.core import services
+from cairn.core import services, transfer
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.forms import (
     ApiTokenForm,
@@ -68,16 +68,52 @@ def home(request):
 def organization_create(request):
     """Any signed-in person may start a new organisation (a consultant's next client)."""
     form = OrganizationForm(request.POST or None)
+    starts = _starting_points(request.user)
+    start = request.POST.get("start_from", "")
     if request.method == "POST" and form.is_valid():
-        org = services.create_organization(form.cleaned_data["name"], owner=request.user)
-        services.update_organization(
-            org,
-            {k: form.cleaned_data[k] for k in ("fiscal_year_start", "planning_horizon_years")},
-            actor=request.user,
-        )
-        messages.success(request, f"{org} is ready. Start with its business goals.")
-        return redirect("org_home", org_slug=org.slug)
-    return render(request, "core/organization_form.html", {"form": form, "creating": True})
+        if start and start not in dict(starts):
+            form.add_error(None, "Choose a starting point from the list.")
+        else:
+            name = form.cleaned_data["name"]
+            if start:
+                data = _starting_file(start, request.user)
+                org = transfer.import_organization(data, name=name, actor=request.user)
+            else:
+                org = services.create_organization(name, owner=request.user)
+            services.update_organization(
+                org,
+                {k: form.cleaned_data[k] for k in ("fiscal_year_start", "planning_horizon_years")},
+                actor=request.user,
+            )
+            messages.success(request, f"{org} is ready. Start with its business goals.")
+            return redirect("org_home", org_slug=org.slug)
+    return render(
+        request,
+        "core/organization_form.html",
+        {"form": form, "creating": True, "starts": starts, "start": start},
+    )
+
+
+def _starting_points(user) -> list[tuple[str, str]]:
+    """Built-in templates, and the structure of each organisation the user belongs to."""
+    from cairn.core.starters import BUILT_IN
+
+    points = [(f"builtin:{k}", f"Template: {v['label']}") for k, v in BUILT_IN.items()]
+    for m in Membership.objects.filter(user=user).select_related("organization"):
+        points.append((f"org:{m.organization.slug}", f"The structure of {m.organization.name}"))
+    return points
+
+
+def _starting_file(start: str, user) -> dict:
+    from cairn.core import starters
+
+    kind, _, key = start.partition(":")
+    if kind == "builtin":
+        return starters.built_in(key)
+    membership = Membership.objects.select_related("organization").get(
+        user=user, organization__slug=key
+    )
+    return starters.structure_of(membership.organization)
 
 
 @org_view(Role.OWNER)
