@@ -82,7 +82,7 @@ def organization_create(request):
                 org = services.create_organization(name, owner=request.user)
             services.update_organization(
                 org,
-                {k: form.cleaned_data[k] for k in ("fiscal_year_start", "planning_horizon_years")},
+                {k: form.cleaned_data[k] for k in SETTINGS_ON_CREATE},
                 actor=request.user,
             )
             messages.success(request, f"{org} is ready. Start with its business goals.")
@@ -92,6 +92,9 @@ def organization_create(request):
         "core/organization_form.html",
         {"form": form, "creating": True, "starts": starts, "start": start},
     )
+
+
+SETTINGS_ON_CREATE = ("fiscal_year_start", "planning_horizon_years", "change_target_percent")
 
 
 def _starting_points(user) -> list[tuple[str, str]]:

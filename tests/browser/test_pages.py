@@ -77,6 +77,8 @@ PAGES = [
     ("milestones", "/o/summit/roadmap/milestones/", "Milestones"),
     ("profile", "/profile/", "demo-owner"),
     ("organisations", "/", "Your organisations"),
+    ("organisation-new", "/orgs/new/", "Start an organisation"),
+    ("organisation-import", "/orgs/import/", "Import an organisation"),
 ]
 
 
