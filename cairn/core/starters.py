@@ -25,7 +25,7 @@ STRUCTURE: dict[str, tuple[str, ...]] = {
         "formula",
     ),
     "governance.Committee": ("name", "purpose", "rhythm"),
-    "aigov.AiPolicy": ("area", "title", "text", "owner"),
+    "aigov.AiPolicy": ("area", "title", "text"),
     "language.GlossaryTerm": ("term", "meaning"),
     "language.JargonRule": ("phrase", "alternative", "silenced"),
 }

@@ -242,7 +242,7 @@ JSON_FIELDS = {
 }
 
 
-def import_organization(data: dict, *, name: str, actor):
+def import_organization(data: dict, *, name: str, actor, via=None):
     """Create a new organisation, owned by ``actor``, from an exported file; all or nothing."""
     from cairn.core import services
     from cairn.core.models import AuditAction, AuditVia
@@ -258,7 +258,8 @@ def import_organization(data: dict, *, name: str, actor):
     maps: dict[str, dict[int, int]] = {}
     counts = {}
     with transaction.atomic():
-        org = services.create_organization(name, owner=actor, via=AuditVia.WEB)
+        via = via or AuditVia.WEB
+        org = services.create_organization(name, owner=actor, via=via)
         for key in SETTINGS[1:]:
             if key in settings:
                 setattr(org, key, settings[key])
@@ -306,6 +307,10 @@ def import_organization(data: dict, *, name: str, actor):
                 for row, obj in zip(rows, objs, strict=True):
                     raw = row["fields"].get(name)
                     if raw is not None:
+                        if raw not in maps[label]:
+                            raise TransferError(
+                                f"{label} row {row['id']}: {name} points to a missing row."
+                            )
                         setattr(obj, f"{name}_id", maps[label][raw])
                         updates.append(obj)
                 model.objects.bulk_update(updates, [name])
@@ -331,6 +336,7 @@ def import_organization(data: dict, *, name: str, actor):
                         for f in json_fields
                     }
                     model.objects.filter(pk=new_id).update(**values)
+        _refresh_digests(org)
         services.record(
             org,
             actor=actor,
@@ -338,5 +344,18 @@ def import_organization(data: dict, *, name: str, actor):
             obj=org,
             before=None,
             after={"imported": {k.split(".")[1]: v for k, v in counts.items() if v}},
+            via=via,
         )
     return org
+
+
+def _refresh_digests(org) -> None:
+    """A scenario's result carries a fingerprint of the problem it solved, made from ids:
+    worked out again for the new ids, so that imported results are not taken as stale."""
+    from cairn.portfolio.models import Scenario
+    from cairn.portfolio.services import build_problem, digest
+
+    for scenario in Scenario.objects.filter(organization=org).exclude(result=None):
+        if isinstance(scenario.result, dict) and "digest" in scenario.result:
+            result = {**scenario.result, "digest": digest(build_problem(scenario)[0])}
+            Scenario.objects.filter(pk=scenario.pk).update(result=result)

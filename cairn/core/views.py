@@ -102,7 +102,8 @@ def _starting_points(user) -> list[tuple[str, str]]:
     from cairn.core.starters import BUILT_IN
 
     points = [(f"builtin:{k}", f"Template: {v['label']}") for k, v in BUILT_IN.items()]
-    for m in Membership.objects.filter(user=user).select_related("organization"):
+    copiers = [Role.OWNER, Role.EDITOR]  # copying out is for those who may change it
+    for m in Membership.objects.filter(user=user, role__in=copiers).select_related("organization"):
         points.append((f"org:{m.organization.slug}", f"The structure of {m.organization.name}"))
     return points
 
@@ -114,7 +115,7 @@ def _starting_file(start: str, user) -> dict:
     if kind == "builtin":
         return starters.built_in(key)
     membership = Membership.objects.select_related("organization").get(
-        user=user, organization__slug=key
+        user=user, organization__slug=key, role__in=[Role.OWNER, Role.EDITOR]
     )
     return starters.structure_of(membership.organization)
 

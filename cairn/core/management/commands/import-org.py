@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from cairn.core import transfer
+from cairn.core.models import AuditVia
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as e:
             raise CommandError(f"Cannot read {file}: {e}") from None
         try:
-            org = transfer.import_organization(data, name=name, actor=user)
+            org = transfer.import_organization(data, name=name, actor=user, via=AuditVia.CLI)
         except transfer.TransferError as e:
             raise CommandError(str(e)) from None
         self.stdout.write(self.style.SUCCESS(f"Imported as {org.name} (/o/{org.slug}/)."))
