@@ -14,8 +14,7 @@ from cairn.aigov.models import AiPolicy, AiUseCase
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import model_views
 from cairn.core.models import Role
-from cairn.core.services import record_change
-from cairn.core.services import snapshot as row_snapshot
+from cairn.core.services import change_row
 
 
 def _url(request, name: str, *args) -> str:
@@ -70,11 +69,8 @@ def usecase_detail(request, usecase_id: int):
 def usecase_nist(request, usecase_id: int):
     """Tick the NIST AI RMF functions done for a use case."""
     case = get_object_for_member(request, AiUseCase, usecase_id)
-    before = row_snapshot(case)
-    case.nist = {k: k in request.POST for k in rules.NIST_FUNCTIONS}
-    case.version += 1
-    case.save()
-    record_change(case, before, actor=request.user)
+    nist = {k: k in request.POST for k in rules.NIST_FUNCTIONS}
+    change_row(case, {"nist": nist}, actor=request.user)
     messages.success(request, "Checklist saved.")
     return redirect(_url(request, "usecase_detail", case.pk))
 

@@ -75,6 +75,17 @@ def membership_for(request: HttpRequest, org: str, role: Role = Role.VIEWER) -> 
     return membership
 
 
+def org_row(queryset: models.QuerySet, membership: Membership, pk: int):
+    """A row of the caller's organisation by id, or 404 (also for ids out of range or of
+    another organisation)."""
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    found = queryset.filter(organization=membership.organization, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def form_data(instance: models.Model, form_class: type[ModelForm]) -> dict[str, Any]:
     """The current values of a row as form data, to merge a partial update into."""
     data: dict[str, Any] = {}
@@ -114,12 +125,7 @@ def crud(
         return queryset().filter(organization=membership.organization)
 
     def get(membership: Membership, pk: int):
-        if not 0 < pk <= MAX_ID:
-            raise Http404
-        obj = scoped(membership).filter(pk=pk).first()
-        if obj is None:
-            raise Http404
-        return obj
+        return org_row(queryset(), membership, pk)
 
     def save(request, membership, payload: dict, instance=None):
         data = {field_map.get(k, k): v for k, v in payload.items() if k != "version"}

@@ -135,6 +135,18 @@ def record(
     return event
 
 
+def change_row(obj: models.Model, values: dict[str, Any], *, actor, via: AuditVia = AuditVia.WEB):
+    """Set some fields of an organisation's row, one version on, and audit the change (for
+    changes made by a service rather than a form)."""
+    before = snapshot(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.version += 1
+    obj.save()
+    record_change(obj, before, actor=actor, via=via)
+    return obj
+
+
 def record_change(
     obj: models.Model,
     before: dict | None,

@@ -11,6 +11,7 @@ People are not exported: links to users and memberships are left empty.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.apps import apps
@@ -120,15 +121,12 @@ def export(org) -> dict[str, Any]:
     tables: dict[str, list[dict]] = {}
     for label in ORDER:
         model = _model(label)
-        links = _links(model)
         m2m = [f for f in model._meta.many_to_many if f.related_model._meta.label in ORDER]
         queryset = _scope(model, org).order_by("pk").prefetch_related(*[f.name for f in m2m])
+        plain = _plain_fields(model)
         rows = []
         for obj in queryset:
-            fields = {}
-            for f in _plain_fields(model):
-                value = f.value_from_object(obj)
-                fields[f.name] = value
+            fields = {f.name: f.value_from_object(obj) for f in plain}
             rows.append(
                 {
                     "id": obj.pk,
@@ -137,7 +135,6 @@ def export(org) -> dict[str, Any]:
                 }
             )
         tables[label] = rows
-        del links
     data = {
         "format": FORMAT,
         "version": VERSION,
@@ -147,8 +144,6 @@ def export(org) -> dict[str, Any]:
         "tables": tables,
     }
     # Through the JSON encoder and back: dates and decimals become text, as in the file.
-    import json
-
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 

@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
-from cairn.api.common import ErrorOut, Pagination, membership_for
+from cairn.api.common import ErrorOut, Pagination, membership_for, org_row
 from cairn.core.models import AuditVia, Role
 from cairn.documents import services
 from cairn.documents.models import StrategyDocument
@@ -79,13 +79,4 @@ def make_document(request, org: str):
     summary="A strategy document and how far its PDF is",
 )
 def get_document(request, org: str, item_id: int):
-    from django.http import Http404
-
-    from cairn.api.common import MAX_ID
-
-    if not 0 < item_id <= MAX_ID:
-        raise Http404
-    found = _docs(membership_for(request, org)).filter(pk=item_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return org_row(_docs(membership := membership_for(request, org)), membership, item_id)

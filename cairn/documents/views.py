@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.core.access import get_object_for_member, org_view
-from cairn.core.crud import model_views
+from cairn.core.crud import delete_page
 from cairn.core.models import Role
 from cairn.documents import render as renderer
 from cairn.documents import services
@@ -67,6 +67,8 @@ def document_view(request, document_id: int, ext: str = "html"):
     return response
 
 
-_, _, document_delete = model_views(
-    StrategyDocument, None, id_kwarg="document_id", list_url=lambda r: _url(r, "document_list")
-)
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def document_delete(request, document_id: int):
+    doc = get_object_for_member(request, StrategyDocument.objects.defer("data", "pdf"), document_id)
+    return delete_page(request, doc, success_url=_url(request, "document_list"))

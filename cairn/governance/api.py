@@ -13,6 +13,7 @@ from ninja.responses import Status as HttpStatus
 from cairn.api.common import (
     MAX_ID,
     ErrorOut,
+    FieldError,
     Ids,
     Pagination,
     RowOut,
@@ -20,10 +21,9 @@ from cairn.api.common import (
     crud,
     ids,
     membership_for,
+    org_row,
 )
 from cairn.core.models import AuditVia, Role
-from cairn.core.services import ServiceError, record_change
-from cairn.core.services import snapshot as row_snapshot
 from cairn.governance import rules, services
 from cairn.governance.forms import (
     ActionForm,
@@ -52,12 +52,7 @@ OptionalId = Field(None, ge=1, le=MAX_ID)
 
 
 def _get(model, membership, pk: int, queryset=None):
-    if not 0 < pk <= MAX_ID:
-        raise Http404
-    found = (queryset or model.objects).filter(organization=membership.organization, pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return org_row(queryset if queryset is not None else model.objects.all(), membership, pk)
 
 
 class MemberIn(Schema):
@@ -236,8 +231,6 @@ class RemoveIn(Schema):
 def remove_roadblock(request, org: str, item_id: int, payload: RemoveIn):
     membership = membership_for(request, org, Role.EDITOR)
     roadblock = _get(Roadblock, membership, item_id)
-    if not roadblock.is_open:
-        raise ServiceError("This roadblock was already removed.")
     return services.remove_roadblock(roadblock, payload.how, actor=request.auth, via=AuditVia.API)
 
 
@@ -297,18 +290,7 @@ def record_decision(request, org: str, payload: DecisionIn):
     wanted = set(payload.initiative_ids)
     initiatives = list(Initiative.objects.filter(organization=organization, pk__in=wanted))
     if len(initiatives) != len(wanted):
-        return HttpStatus(
-            422,
-            {
-                "detail": [
-                    {
-                        "loc": ["body", "initiative_ids"],
-                        "msg": "Unknown initiative.",
-                        "type": "invalid",
-                    }
-                ]
-            },
-        )
+        raise FieldError({"initiative_ids": ["Unknown initiative."]}, {})
     meeting = _get(Meeting, membership, payload.meeting_id) if payload.meeting_id else None
     decision = services.decide(
         organization,
@@ -399,15 +381,9 @@ def set_matrix(request, org: str, item_id: int, payload: MatrixIn):
     raci = _get(Raci, membership, item_id)
     people = [p.strip()[:120] for p in payload.people]
     rows = [{"activity": r.activity.strip(), "cells": dict(r.cells)} for r in payload.rows]
-    problems = rules.raci_problems(people, rows)
+    problems = services.set_matrix(raci, people, rows, actor=request.auth, via=AuditVia.API)
     if problems:
-        detail = [{"loc": ["body", "rows"], "msg": p, "type": "invalid"} for p in problems]
-        return HttpStatus(422, {"detail": detail})
-    before = row_snapshot(raci)
-    raci.people, raci.rows = people, rows
-    raci.version += 1
-    raci.save()
-    record_change(raci, before, actor=request.auth, via=AuditVia.API)
+        raise FieldError({"rows": problems}, {})
     return raci
 
 

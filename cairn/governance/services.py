@@ -314,13 +314,115 @@ def decide(
 def remove_roadblock(roadblock: Roadblock, how: str, *, actor, via=AuditVia.WEB) -> Roadblock:
     if not how.strip():
         raise core.ServiceError("Say how the roadblock was removed.")
-    before = core.snapshot(roadblock)
-    roadblock.removed_on = timezone.localdate()
-    roadblock.how_removed = how.strip()[:300]
-    roadblock.version += 1
-    roadblock.save()
-    core.record_change(roadblock, before, actor=actor, via=via)
-    return roadblock
+    if not roadblock.is_open:
+        raise core.ServiceError("This roadblock was already removed.")
+    values = {"removed_on": timezone.localdate(), "how_removed": how.strip()[:300]}
+    return core.change_row(roadblock, values, actor=actor, via=via)
+
+
+# --- Meetings: agenda points, decisions, the briefing
+
+
+def _touch(meeting: Meeting, actor, via) -> None:
+    """A change to a meeting's agenda is a change to the meeting: one version on, audited."""
+    core.change_row(meeting, {}, actor=actor, via=via)
+
+
+def add_agenda_point(meeting: Meeting, point: AgendaItem, *, actor, via=AuditVia.WEB):
+    """Put a point written by hand at the end of the agenda."""
+    point.meeting = meeting
+    point.position = max(meeting.agenda.values_list("position", flat=True), default=0) + 1
+    point.save()
+    _touch(meeting, actor, via)
+    return point
+
+
+def remove_agenda_point(point: AgendaItem, *, actor, via=AuditVia.WEB) -> None:
+    meeting = point.meeting
+    point.delete()
+    _touch(meeting, actor, via)
+
+
+CHANGE_DONE = {"approve": "Approved", "reject": "Rejected", "defer": "Deferred"}
+
+
+def decide_in_meeting(
+    meeting: Meeting,
+    initiative: Initiative,
+    change: str,
+    outcome: str,
+    *,
+    actor,
+    via=AuditVia.WEB,
+) -> Decision:
+    """Approve, defer or reject one initiative in a meeting, dated the meeting's day."""
+    return decide(
+        meeting.organization,
+        title=f"{CHANGE_DONE[change]}: {initiative.title}",
+        outcome=outcome,
+        change=change,
+        initiatives=[initiative],
+        meeting=meeting,
+        decided_on=meeting.held_on,
+        actor=actor,
+        via=via,
+    )
+
+
+def set_matrix(raci, people: list[str], rows: list[dict], *, actor, via=AuditVia.WEB):
+    """Save a RACI's people and activities if they keep the rule; returns the problems
+    (nothing is saved when there are any)."""
+    problems = rules.raci_problems(people, rows)
+    if not problems:
+        core.change_row(raci, {"people": people, "rows": rows}, actor=actor, via=via)
+    return problems
+
+
+def briefing_facts(org: Organization, meeting: Meeting) -> dict[int, list[tuple[str, str]]]:
+    """The facts behind each drafted agenda point, by agenda item id (a few queries for all)."""
+    from cairn.kpis.models import Kpi
+
+    wanted: dict[str, set[int]] = {}
+    for item in meeting.agenda.all():
+        if ":" in item.source:
+            kind, _, pk = item.source.partition(":")
+            if pk.isdigit():
+                wanted.setdefault(kind, set()).add(int(pk))
+    initiatives = {
+        i.pk: i
+        for i in Initiative.objects.filter(
+            organization=org, pk__in=wanted.get("initiative", set())
+        ).prefetch_related("goals")
+    }
+    kpis = {k.pk: k for k in Kpi.objects.filter(organization=org, pk__in=wanted.get("kpi", set()))}
+    facts: dict[int, list[tuple[str, str]]] = {}
+    for item in meeting.agenda.all():
+        kind, _, pk = item.source.partition(":")
+        rows: list[tuple[str, str]] = []
+        if kind == "initiative" and pk.isdigit() and int(pk) in initiatives:
+            i = initiatives[int(pk)]
+            rows = [
+                ("Serves", "; ".join(g.title for g in i.goals.all()) or "no goal"),
+                (
+                    "Impact and feasibility",
+                    f"{i.get_impact_display()}, {i.get_feasibility_display()}",
+                ),
+                ("Quadrant", i.quadrant.label),
+                ("One-off cost", f"{i.one_off_cost:,.0f}"),
+                ("Running cost a year", f"{i.running_cost:,.0f}"),
+                ("Staff effort", f"{i.effort_months} FTE-months over {i.duration_months} months"),
+                ("Owner", i.owner or "—"),
+            ]
+        elif kind == "kpi" and pk.isdigit() and int(pk) in kpis:
+            k = kpis[int(pk)]
+            rows = [
+                ("Latest", f"{k.latest_value} on {k.latest_date}" if k.latest_date else "none"),
+                ("Target", f"{k.target_value} by {k.target_date}" if k.target_date else "not set"),
+                ("Status", k.status.label),
+                ("Owner", k.owner or "—"),
+            ]
+        facts[item.pk] = rows
+    return facts
 
 
 # --- Reviews and snapshots
@@ -440,15 +542,13 @@ def complete_review(review: Review, summary: str, *, actor, via=AuditVia.WEB) ->
         raise core.ServiceError("This review is already complete; its snapshot is kept as it was.")
     if not summary.strip():
         raise core.ServiceError("Write a short summary of what the review concluded.")
-    before = core.snapshot(review)
-    review.snapshot = snapshot(review.organization)
-    review.summary = summary.strip()[:5000]
-    review.completed_on = timezone.localdate()
-    review.completed_by = actor if actor and actor.pk else None
-    review.version += 1
-    review.save()
-    core.record_change(review, before, actor=actor, via=via)
-    return review
+    values = {
+        "snapshot": snapshot(review.organization),
+        "summary": summary.strip()[:5000],
+        "completed_on": timezone.localdate(),
+        "completed_by": actor if actor and actor.pk else None,
+    }
+    return core.change_row(review, values, actor=actor, via=via)
 
 
 # --- Embedding the teams
@@ -494,11 +594,7 @@ def visit_to_initiative(visit, *, actor, via=AuditVia.WEB):
 
 
 def _link(visit, field_name, target, actor, via) -> None:
-    before = core.snapshot(visit)
-    setattr(visit, field_name, target)
-    visit.version += 1
-    visit.save()
-    core.record_change(visit, before, actor=actor, via=via)
+    core.change_row(visit, {field_name: target}, actor=actor, via=via)
 
 
 # --- Calendar

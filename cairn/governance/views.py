@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cairn.core import services as core
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
 from cairn.core.models import Role
-from cairn.core.services import ServiceError, record_change
-from cairn.core.services import snapshot as row_snapshot
+from cairn.core.services import ServiceError
 from cairn.goals.models import Interview, PainPoint
 from cairn.governance import rules, services
 from cairn.governance.forms import (
@@ -84,7 +84,7 @@ def overview(request):
                 )
             ),
             "decisions": list(Decision.objects.filter(organization=org)[:5]),
-            "feed": hasattr(org, "calendar_feed") and _has_feed(org),
+            "feed": _has_feed(org),
             "new_feed_key": request.session.pop("calendar_key", None),
         },
     )
@@ -227,11 +227,7 @@ def agenda_add(request, meeting_id: int):
     meeting = get_object_for_member(request, Meeting, meeting_id)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
-        item = form.save(commit=False)
-        item.meeting = meeting
-        item.position = max(meeting.agenda.values_list("position", flat=True), default=0) + 1
-        item.save()
-        _touch(request, meeting)
+        services.add_agenda_point(meeting, form.save(commit=False), actor=request.user)
     else:
         messages.error(request, "An agenda point needs a title (at most 300 characters).")
     return redirect(_url(request, "meeting_detail", meeting.pk))
@@ -241,8 +237,8 @@ def agenda_add(request, meeting_id: int):
 @require_POST
 def agenda_delete(request, meeting_id: int, point_id: int):
     meeting = get_object_for_member(request, Meeting, meeting_id)
-    get_object_or_404(AgendaItem, meeting=meeting, pk=point_id).delete()
-    _touch(request, meeting)
+    point = get_object_or_404(AgendaItem, meeting=meeting, pk=point_id)
+    services.remove_agenda_point(point, actor=request.user)
     return redirect(_url(request, "meeting_detail", meeting.pk))
 
 
@@ -255,22 +251,12 @@ def _action_form(request, meeting: Meeting) -> ActionForm:
     return form
 
 
-def _touch(request, meeting: Meeting) -> None:
-    """Audit a change to a meeting's agenda (the agenda belongs to the meeting)."""
-    before = row_snapshot(meeting)
-    meeting.version += 1
-    meeting.save(update_fields=["version", "updated"])
-    record_change(meeting, before, actor=request.user)
-
-
 @org_view(Role.EDITOR)
 @require_POST
 def action_add(request, meeting_id: int):
     meeting = get_object_for_member(request, Meeting, meeting_id)
     form = ActionForm({**request.POST.dict(), "meeting": meeting.pk}, organization=request.org)
     if form.is_valid():
-        from cairn.core import services as core
-
         core.save_form(form, actor=request.user)
         messages.success(request, "Action recorded.")
     else:
@@ -283,11 +269,7 @@ def action_add(request, meeting_id: int):
 @require_POST
 def action_done(request, action_id: int):
     action = get_object_for_member(request, Action, action_id)
-    before = row_snapshot(action)
-    action.done = not action.done
-    action.version += 1
-    action.save()
-    record_change(action, before, actor=request.user)
+    core.change_row(action, {"done": not action.done}, actor=request.user)
     return redirect(_url(request, "meeting_detail", action.meeting_id))
 
 
@@ -304,30 +286,18 @@ def meeting_decide(request, meeting_id: int):
     meeting = get_object_for_member(request, Meeting, meeting_id)
     form = QuickDecisionForm(request.POST, organization=request.org)
     if form.is_valid():
-        initiative, change = form.cleaned_data["initiative"], form.cleaned_data["change"]
-        verb = dict(rules_change_labels())[change]
+        data = form.cleaned_data
         try:
-            services.decide(
-                request.org,
-                title=f"{verb}: {initiative.title}",
-                outcome=form.cleaned_data["outcome"],
-                change=change,
-                initiatives=[initiative],
-                meeting=meeting,
-                decided_on=meeting.held_on,
-                actor=request.user,
+            decision = services.decide_in_meeting(
+                meeting, data["initiative"], data["change"], data["outcome"], actor=request.user
             )
         except ServiceError as e:
             messages.error(request, str(e))
         else:
-            messages.success(request, f"{verb}: {initiative.title}. The decision is recorded.")
+            messages.success(request, f"{decision.title}. The decision is recorded.")
     else:
         messages.error(request, "Choose an initiative and what to do, and say why.")
     return redirect(_url(request, "meeting_detail", meeting.pk))
-
-
-def rules_change_labels():
-    return [("approve", "Approved"), ("reject", "Rejected"), ("defer", "Deferred")]
 
 
 @org_view()
@@ -335,7 +305,7 @@ def rules_change_labels():
 def meeting_briefing(request, meeting_id: int, fmt: str = "html"):
     """The briefing pack: the agenda and the facts behind each point, to read beforehand."""
     meeting = _meeting(request, meeting_id)
-    facts = briefing_facts(request.org, meeting)
+    facts = services.briefing_facts(request.org, meeting)
     for item in meeting.agenda.all():  # the prefetched items, which the template reads
         item.facts = facts.get(item.pk, [])
     context = {"meeting": meeting, "pdf": fmt == "pdf"}
@@ -359,53 +329,6 @@ def meeting_briefing(request, meeting_id: int, fmt: str = "html"):
         response["Content-Disposition"] = f'inline; filename="briefing-{meeting.held_on}.pdf"'
         return response
     return render(request, "governance/briefing.html", context)
-
-
-def briefing_facts(org, meeting: Meeting) -> dict[int, list[tuple[str, str]]]:
-    """The facts behind each drafted agenda point, by agenda item id (a few queries for all)."""
-    from cairn.kpis.models import Kpi
-
-    wanted: dict[str, set[int]] = {}
-    for item in meeting.agenda.all():
-        if ":" in item.source:
-            kind, _, pk = item.source.partition(":")
-            if pk.isdigit():
-                wanted.setdefault(kind, set()).add(int(pk))
-    initiatives = {
-        i.pk: i
-        for i in Initiative.objects.filter(
-            organization=org, pk__in=wanted.get("initiative", set())
-        ).prefetch_related("goals")
-    }
-    kpis = {k.pk: k for k in Kpi.objects.filter(organization=org, pk__in=wanted.get("kpi", set()))}
-    facts: dict[int, list[tuple[str, str]]] = {}
-    for item in meeting.agenda.all():
-        kind, _, pk = item.source.partition(":")
-        rows: list[tuple[str, str]] = []
-        if kind == "initiative" and pk.isdigit() and int(pk) in initiatives:
-            i = initiatives[int(pk)]
-            rows = [
-                ("Serves", "; ".join(g.title for g in i.goals.all()) or "no goal"),
-                (
-                    "Impact and feasibility",
-                    f"{i.get_impact_display()}, {i.get_feasibility_display()}",
-                ),
-                ("Quadrant", i.quadrant.label),
-                ("One-off cost", f"{i.one_off_cost:,.0f}"),
-                ("Running cost a year", f"{i.running_cost:,.0f}"),
-                ("Staff effort", f"{i.effort_months} FTE-months over {i.duration_months} months"),
-                ("Owner", i.owner or "—"),
-            ]
-        elif kind == "kpi" and pk.isdigit() and int(pk) in kpis:
-            k = kpis[int(pk)]
-            rows = [
-                ("Latest", f"{k.latest_value} on {k.latest_date}" if k.latest_date else "none"),
-                ("Target", f"{k.target_value} by {k.target_date}" if k.target_date else "not set"),
-                ("Status", k.status.label),
-                ("Owner", k.owner or "—"),
-            ]
-        facts[item.pk] = rows
-    return facts
 
 
 @org_view()
@@ -554,8 +477,6 @@ def raci_create(request):
         chosen = rules.PRESETS.get(request.POST.get("preset", ""))
         form.instance.people = list(chosen["people"]) if chosen else []
         form.instance.rows = [dict(r) for r in chosen["rows"]] if chosen else []
-        from cairn.core import services as core
-
         raci = core.save_form(form, actor=request.user)
         return redirect(_url(request, "raci_detail", raci.pk))
     return render(
@@ -582,13 +503,8 @@ def raci_save(request, raci_id: int):
     breaks it, nothing saved."""
     raci = get_object_for_member(request, Raci, raci_id)
     people, rows = parse_grid(request.POST)
-    problems = rules.raci_problems(people, rows)
+    problems = services.set_matrix(raci, people, rows, actor=request.user)
     if not problems:
-        before = row_snapshot(raci)
-        raci.people, raci.rows = people, rows
-        raci.version += 1
-        raci.save()
-        record_change(raci, before, actor=request.user)
         messages.success(request, "Matrix saved.")
         return redirect(_url(request, "raci_detail", raci.pk))
     return _raci_page(request, raci, people, rows, problems)

@@ -3,7 +3,6 @@
 from datetime import date
 
 from django.db.models import Prefetch
-from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -19,6 +18,7 @@ from cairn.api.common import (
     crud,
     ids,
     membership_for,
+    org_row,
 )
 from cairn.core.models import AuditVia, Role
 from cairn.goals.models import BusinessGoal
@@ -160,12 +160,7 @@ class MeasurementOut(Schema):
 )
 @paginate(Pagination)
 def list_measurements(request, org: str, item_id: int):
-    membership = membership_for(request, org)
-    if not 0 < item_id <= MAX_ID:
-        raise Http404
-    kpi = Kpi.objects.filter(organization=membership.organization, pk=item_id).first()
-    if kpi is None:
-        raise Http404
+    kpi = org_row(Kpi.objects.all(), membership_for(request, org), item_id)
     return Measurement.objects.filter(kpi=kpi).order_by("date")
 
 
@@ -375,7 +370,7 @@ def _kpi(k: Kpi) -> dict:
         "latest_date": k.latest_date,
         "target_value": k.target_value,
         "target_date": k.target_date,
-        "status": k.current_status.value,
+        "status": k.status.value,
         "progress": k.progress,
         "stale": k.stale,
         "forecast": _forecast(getattr(k, "outlook", None)),

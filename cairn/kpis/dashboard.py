@@ -39,6 +39,7 @@ from cairn.goals.models import BusinessGoal
 from cairn.governance.models import Review
 from cairn.kpis import status as rules
 from cairn.kpis.models import Kpi, Win
+from cairn.kpis.services import win_proposals
 from cairn.portfolio.models import Initiative, Kind, Status
 
 OPEN = (Status.IDEA, Status.PROPOSED, Status.APPROVED, Status.IN_PROGRESS, Status.DEFERRED)
@@ -58,8 +59,7 @@ def stale_q(today: date) -> Q:
 
 
 def annotate(kpi: Kpi, today: date) -> Kpi:
-    """Attach what the pages show about a KPI: status and whether it is stale."""
-    kpi.current_status = kpi.status
+    """Attach what the pages show about a KPI beside its stored status: whether it is stale."""
     kpi.stale = kpi.is_stale(today)
     return kpi
 
@@ -161,13 +161,7 @@ def figures(org: Organization, today: date) -> Dashboard:
     by_status = {s.value: 0 for s in rules.Status}
     by_status.update(kpis.values_list("status_code").annotate(n=Count("id")).order_by())
     stale = list(kpis.filter(stale_q(today)).values("id", "name").order_by("name"))
-    has_win = Exists(Win.objects.filter(kpi=OuterRef("pk")))
-    proposals = list(
-        kpis.filter(status_code=rules.Status.ACHIEVED)
-        .annotate(has_win=has_win)
-        .filter(has_win=False)
-        .only("id", "name", "unit", "latest_value", "target_value", "status_code")
-    )
+    proposals = list(win_proposals(org))
     # The KPIs shown under each goal: worst status first, then stale ones, then by name.
     stale_first = Case(When(stale_q(today), then=True), default=False, output_field=BooleanField())
     shown = (

@@ -276,6 +276,8 @@ def record_one(
 
 def delete_measurement(measurement: Measurement, *, actor, via=AuditVia.WEB) -> None:
     kpi = measurement.kpi
+    if kpi.formula:
+        raise core.ServiceError("Values of a calculated KPI follow its inputs; change those.")
     with transaction.atomic():
         before = core.snapshot(measurement)
         pk = measurement.pk
@@ -366,6 +368,42 @@ def import_file(
 
 
 # --- KPIs
+
+
+def win_proposals(org: Organization):
+    """KPIs at their target that no win names yet: Cairn proposes a win for each."""
+    from django.db.models import Exists, OuterRef
+
+    from cairn.kpis.models import Win
+    from cairn.kpis.status import Status
+
+    has_win = Exists(Win.objects.filter(kpi=OuterRef("pk")))
+    return (
+        Kpi.objects.filter(organization=org, status_code=Status.ACHIEVED)
+        .annotate(has_win=has_win)
+        .filter(has_win=False)
+        .only("id", "name", "unit", "latest_value", "target_value", "status_code")
+    )
+
+
+def win_draft(kpi: Kpi) -> dict[str, Any]:
+    """A first draft of the win a KPI at its target proposes (needs its goals and initiatives
+    prefetched)."""
+    goals = list(kpi.goals.all())
+    story = ""
+    if kpi.plan and kpi.latest_value is not None:
+        story = (
+            f"{kpi.name} went from {kpi.baseline_value:g} to {kpi.latest_value:g} "
+            f"{kpi.unit}, meeting the target of {kpi.target_value:g}."
+        )
+    return {
+        "kpi": kpi.pk,
+        "title": f"{kpi.name}: target reached",
+        "achieved_on": kpi.latest_date,
+        "goal": goals[0].pk if goals else None,
+        "initiatives": [i.pk for i in kpi.initiatives.all()],
+        "story": story,
+    }
 
 
 def add_from_library(org: Organization, key: str, *, actor, via=AuditVia.WEB) -> Kpi:

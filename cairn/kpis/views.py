@@ -83,17 +83,16 @@ STATUS_FILTERS = {s.value: s.label for s in rules.Status}
 def kpi_list(request):
     """Every KPI with its trend, latest value, target and status."""
     today = timezone.localdate()
-    kpis = [
-        board.annotate(k, today)
-        for k in Kpi.objects.filter(organization=request.org).prefetch_related(
-            Prefetch("goals", queryset=BusinessGoal.objects.only("id", "title"))
-        )
-    ]
+    kpis = Kpi.objects.filter(organization=request.org)
     wanted = request.GET.get("status", "")
     if wanted == "stale":
-        kpis = [k for k in kpis if k.stale]
+        kpis = kpis.filter(board.stale_q(today))
     elif wanted in STATUS_FILTERS:
-        kpis = [k for k in kpis if k.current_status.value == wanted]
+        kpis = kpis.filter(status_code=wanted)
+    kpis = kpis.prefetch_related(
+        Prefetch("goals", queryset=BusinessGoal.objects.only("id", "title"))
+    )
+    kpis = [board.annotate(k, today) for k in kpis]
     page = Paginator(kpis, 100).get_page(request.GET.get("page"))
     return render(
         request,
@@ -154,7 +153,7 @@ def kpi_detail(request, kpi_id: int):
             "form": MeasurementForm(initial={"date": today}),
             "forecast_rule": rules.FORECAST_RULE,
             "stale_rule": rules.STALE_RULE,
-            "propose_win": kpi.current_status == rules.Status.ACHIEVED and not kpi.wins.all(),
+            "propose_win": kpi.status == rules.Status.ACHIEVED and not kpi.wins.all(),
         },
     )
 
@@ -244,10 +243,11 @@ def measurement_add(request, kpi_id: int):
 def measurement_delete(request, kpi_id: int, measurement_id: int):
     kpi = get_object_for_member(request, Kpi, kpi_id)
     measurement = get_object_or_404(Measurement.objects.filter(kpi=kpi), pk=measurement_id)
-    if kpi.formula:
-        messages.error(request, "Values of a calculated KPI follow its inputs; change those.")
-    else:
+    try:
         services.delete_measurement(measurement, actor=request.user)
+    except ServiceError as e:
+        messages.error(request, str(e))
+    else:
         messages.success(request, f"Deleted the value of {measurement.date}.")
     return redirect(_url(request, "kpi_detail", kpi.pk))
 
@@ -331,14 +331,7 @@ def win_list(request):
     wins = wins.prefetch_related(
         Prefetch("initiatives", queryset=Initiative.objects.only("id", "title"))
     )
-    today = timezone.localdate()
-    proposals = [
-        board.annotate(k, today)
-        for k in Kpi.objects.filter(organization=request.org, wins__isnull=True).exclude(
-            latest_value=None
-        )
-    ]
-    proposals = [k for k in proposals if k.current_status == rules.Status.ACHIEVED]
+    proposals = services.win_proposals(request.org)
     page = Paginator(wins, 30).get_page(request.GET.get("page"))
     return render(request, "kpis/win_list.html", {"page": page, "proposals": proposals})
 
@@ -355,18 +348,7 @@ def win_create(request):
             .first()
         )
         if kpi is not None:
-            goals = list(kpi.goals.all())
-            initial.update(
-                kpi=kpi.pk,
-                title=f"{kpi.name}: target reached",
-                achieved_on=kpi.latest_date,
-                goal=goals[0].pk if goals else None,
-                initiatives=[i.pk for i in kpi.initiatives.all()],
-                story=f"{kpi.name} went from {kpi.baseline_value:g} to {kpi.latest_value:g} "
-                f"{kpi.unit}, meeting the target of {kpi.target_value:g}."
-                if kpi.plan and kpi.latest_value is not None
-                else "",
-            )
+            initial.update(services.win_draft(kpi))
     return form_page(
         request,
         WinForm,

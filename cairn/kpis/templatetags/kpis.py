@@ -69,7 +69,7 @@ def sparkline(kpi, width: int = 120, height: int = 32):
     step = (width - 2 * pad) / (len(values) - 1)
     points = " ".join(f"{round(pad + i * step, 1)},{y(v)}" for i, v in enumerate(values))
     colour = {"green": "#2fb344", "yellow": "#f59f00", "red": "#d63939"}.get(
-        (getattr(kpi, "current_status", None) or kpi.status).colour, "#667382"
+        kpi.status.colour, "#667382"
     )
     target_line = ""
     if target is not None:
