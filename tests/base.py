@@ -125,10 +125,10 @@ def make_roadmap(org, prefix: str = "") -> dict:
     second.depends_on.set([first])
     Plan.objects.create(organization=org, starts_on=date(2026, 10, 1))
     line = BudgetLine.objects.create(organization=org, name=f"{prefix}Projects", per_period=300)
-    RoadmapItem.objects.create(organization=org, initiative=first, duration=1, budget_line=line)
-    item = RoadmapItem.objects.create(
-        organization=org, initiative=second, duration=2, budget_line=line
-    )
+    # Initiatives under way are on the roadmap from the moment they are saved.
+    RoadmapItem.objects.filter(initiative=first).update(duration=1, budget_line=line)
+    RoadmapItem.objects.filter(initiative=second).update(duration=2, budget_line=line)
+    item = RoadmapItem.objects.get(initiative=second)
     milestone = Milestone.objects.create(
         organization=org, initiative=second, title=f"{prefix}Pilot live", due=date(2027, 3, 1)
     )

@@ -157,7 +157,8 @@ class DecisionTests(CairnTestCase):
         idea.refresh_from_db()
         self.assertEqual((idea.status, idea.version), ("approved", 2))
         self.assertEqual(decision.taken_by, self.editor)
-        self.assertEqual(AuditEvent.objects.count(), before + 2)  # the decision and the change
+        # the decision, the change, and the initiative's new place on the roadmap
+        self.assertEqual(AuditEvent.objects.count(), before + 3)
 
     def test_a_forbidden_move_is_refused_whole(self):
         done = Initiative.objects.create(organization=self.org, title="Old", status="done")

@@ -231,7 +231,7 @@ class PathPageTests(CairnTestCase):
         pages = [
             ("portfolio:overview", [], 4 + 4),  # initiatives, goals, scores, criteria
             ("portfolio:initiative_list", [], 4 + 4),
-            ("portfolio:initiative_detail", [self.path["initiative"].pk], 4 + 15),
+            ("portfolio:initiative_detail", [self.path["initiative"].pk], 4 + 16),
             ("portfolio:balance", [], 4 + 4),  # 2 groups × 2 kinds, summed in the database
             ("portfolio:criteria", [], 4 + 4),  # criteria, initiatives, goals, hand scores
             ("portfolio:scenario_list", [], 4 + 2),
@@ -257,7 +257,7 @@ class PathPageTests(CairnTestCase):
         self.assertContains(page, "Compared with ranking by score")
         self.assertContains(page, "Not now")
         self.assertContains(page, "One-off budget: needs")
-        self.assertContains(page, "Propose this portfolio to the committee")
+        self.assertContains(page, "Approve and schedule")
 
     def test_efforts_and_scores_forms_refuse_bad_numbers(self):
         team = Team.objects.create(organization=self.org, name="Apps")

@@ -47,8 +47,9 @@ class SchedulingTests(CairnTestCase):
         approved = Initiative.objects.create(
             organization=self.org, title="Portal", status="approved", duration_months=7
         )
-        self.assertEqual(services.sync_items(self.org, self.plan), 1)
-        self.assertEqual(RoadmapItem.objects.get(initiative=approved).duration, 3)  # 7 months
+        # On the roadmap from the moment it is approved, unscheduled, before anyone schedules.
+        item = RoadmapItem.objects.get(initiative=approved)
+        self.assertEqual((item.duration, item.start), (3, None))  # 7 months: 3 quarters
         self.assertEqual(services.sync_items(self.org, self.plan), 0)
 
     def test_schedule_respects_order_and_capacity(self):

@@ -232,3 +232,29 @@ def parse_grid(post) -> tuple[list[str], list[dict]]:
                 cells[person] = letter
         rows.append({"activity": activity, "cells": cells})
     return [p for _, p in columns], rows
+
+
+class ApproveScenarioForm(StyledForm):
+    """Approve what a scenario chose, recorded as one committee decision."""
+
+    meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(),
+        required=False,
+        label="In the meeting (optional)",
+        help_text="Leave empty for a decision taken outside a meeting, dated today.",
+    )
+    outcome = forms.CharField(
+        label="Why (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        from django.utils import timezone
+
+        super().__init__(*args, **kwargs)
+        # A decision is dated its meeting's day, so only meetings already held (or today's).
+        self.fields["meeting"].queryset = Meeting.objects.filter(
+            organization=organization, held_on__lte=timezone.localdate()
+        ).order_by("-held_on", "-pk")

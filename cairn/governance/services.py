@@ -369,6 +369,37 @@ def decide_in_meeting(
     )
 
 
+def approve_and_schedule(
+    scenario, *, meeting: Meeting | None = None, outcome: str = "", actor, via=AuditVia.WEB
+):
+    """Approve what a scenario chose, as one committee decision (in a meeting or not), then
+    schedule the roadmap so the work shows at once. Returns the decision (None when every
+    chosen initiative was approved already) and the plan."""
+    from cairn.portfolio.services import chosen_initiatives
+    from cairn.roadmap.services import run_schedule
+
+    chosen = list(chosen_initiatives(scenario).order_by("title"))
+    if not chosen:
+        raise core.ServiceError("The scenario chose no initiative: there is nothing to approve.")
+    waiting = [i for i in chosen if not transition_problem(i.status, Status.APPROVED)]
+    decision = None
+    if waiting:
+        decision = decide(
+            scenario.organization,
+            title=f"Approved the portfolio of “{scenario.name}”"[:200],
+            outcome=outcome.strip()
+            or "Chosen by the optimiser as the most valuable set within the scenario's limits.",
+            change="approve",
+            initiatives=waiting,
+            meeting=meeting,
+            decided_on=meeting.held_on if meeting else None,
+            actor=actor,
+            via=via,
+        )
+    plan = run_schedule(scenario.organization, actor=actor, via=via)
+    return decision, plan
+
+
 def set_matrix(raci, people: list[str], rows: list[dict], *, actor, via=AuditVia.WEB):
     """Save a RACI's people and activities if they keep the rule; returns the problems
     (nothing is saved when there are any)."""

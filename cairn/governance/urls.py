@@ -45,6 +45,11 @@ urlpatterns = [
     path("guideposts/actions/<int:action_id>/delete/", v.action_delete, name="action_delete"),
     path("guideposts/decisions/", v.decision_list, name="decision_list"),
     path("guideposts/decisions/new/", v.decision_create, name="decision_create"),
+    path(
+        "guideposts/decisions/from-scenario/<int:scenario_id>/",
+        v.scenario_approve,
+        name="scenario_approve",
+    ),
     path("guideposts/decisions/<int:decision_id>/edit/", v.decision_edit, name="decision_edit"),
     path(
         "guideposts/decisions/<int:decision_id>/delete/", v.decision_delete, name="decision_delete"

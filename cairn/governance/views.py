@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cairn.core import services as core
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
+from cairn.core.forms import parse_id
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
 from cairn.goals.models import Interview, PainPoint
@@ -21,6 +23,7 @@ from cairn.governance import rules, services
 from cairn.governance.forms import (
     ActionForm,
     AgendaItemForm,
+    ApproveScenarioForm,
     CommitteeForm,
     CommitteeMemberForm,
     DecisionForm,
@@ -43,7 +46,7 @@ from cairn.governance.models import (
     Roadblock,
     Visit,
 )
-from cairn.portfolio.models import Initiative
+from cairn.portfolio.models import Initiative, Scenario
 
 
 def _url(request, name: str, *args) -> str:
@@ -361,12 +364,23 @@ def decision_list(request):
 @require_http_methods(["GET", "POST"])
 def decision_create(request):
     initial = {"decided_on": timezone.localdate()}
-    raw = request.GET.get("initiative", "")
-    if raw.isdigit() and len(raw) < 19:
-        initial["initiatives"] = [int(raw)]
-    raw = request.GET.get("meeting", "")
-    if raw.isdigit() and len(raw) < 19:
-        initial["meeting"] = int(raw)
+    ids = [n for raw in request.GET.getlist("initiative")[:100] if (n := parse_id(raw))]
+    if ids:
+        initial["initiatives"] = ids
+    if meeting_id := parse_id(request.GET.get("meeting", "")):
+        initial["meeting"] = meeting_id
+    # Opened from "Approve, defer or reject" (or after proposing a portfolio): pre-set the move.
+    change = request.GET.get("change", "")
+    if change in rules.CHANGE_TO_STATUS:
+        initial["change"] = change
+        named = Initiative.objects.filter(organization=request.org, pk__in=ids).order_by("title")
+        titles = [i.title for i in named[:3]]
+        if titles:
+            more = len(ids) - len(titles)
+            initial["title"] = (
+                f"{services.CHANGE_DONE[change]}: {', '.join(titles)}"
+                + (f" and {more} more" if more > 0 else "")
+            )[:200]
     form = DecisionForm(request.POST or None, initial=initial, organization=request.org)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -392,6 +406,52 @@ def decision_create(request):
         request,
         "core/form_page.html",
         {"form": form, "title": "Record a decision", "cancel_url": _url(request, "decision_list")},
+    )
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def scenario_approve(request, scenario_id: int):
+    """Approve what a scenario chose as one committee decision, then schedule the roadmap."""
+    from cairn.portfolio.services import chosen_initiatives
+    from cairn.roadmap.models import RunState
+
+    scenario = get_object_for_member(request, Scenario, scenario_id)
+    back = reverse("portfolio:scenario_detail", args=[request.org.slug, scenario.pk])
+    try:
+        chosen = list(chosen_initiatives(scenario).order_by("title"))
+    except ServiceError as e:
+        messages.error(request, str(e))
+        return redirect(back)
+    form = ApproveScenarioForm(request.POST or None, organization=request.org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision, plan = services.approve_and_schedule(
+                scenario,
+                meeting=form.cleaned_data["meeting"],
+                outcome=form.cleaned_data["outcome"],
+                actor=request.user,
+            )
+        except ServiceError as e:
+            form.add_error(None, str(e))
+        else:
+            approved = decision.initiatives.count() if decision else 0
+            done = (
+                f"{approved} initiative{pluralize(approved)} approved. "
+                if decision
+                else "Every chosen initiative was approved already. "
+            )
+            placed = {
+                RunState.DONE: "The roadmap places the work from the current period on.",
+                RunState.RUNNING: "The roadmap is being scheduled in the background.",
+                RunState.INFEASIBLE: "The work does not fit the teams' capacity: see why below.",
+            }
+            messages.success(request, done + placed.get(plan.state, ""))
+            return redirect(reverse("roadmap:gantt", args=[request.org.slug]))
+    return render(
+        request,
+        "governance/scenario_approve.html",
+        {"scenario": scenario, "chosen": chosen, "form": form, "cancel_url": back},
     )
 
 

@@ -217,14 +217,19 @@ def build_problem(scenario: Scenario, time_limit_s: float | None = None):
     return problem, by_id, blocked
 
 
+def _number(value) -> str:
+    """A number as the same text whatever its type or trailing zeros (120, 120.0, 120.00)."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
 def digest(problem: Problem) -> str:
     """A fingerprint of a problem's inputs, to tell when a result is out of date."""
     data = {
         "items": [
             [
                 i.id,
-                str(i.value),
-                sorted((k, str(v)) for k, v in i.cost.items()),
+                _number(i.value),
+                sorted((k, _number(v)) for k, v in i.cost.items()),
                 i.kind,
                 i.mandatory,
                 sorted(i.requires),
@@ -232,8 +237,8 @@ def digest(problem: Problem) -> str:
             ]
             for i in problem.items
         ],
-        "capacity": sorted((k, str(v)) for k, v in problem.capacity.items()),
-        "share": str(problem.min_change_share),
+        "capacity": sorted((k, _number(v)) for k, v in problem.capacity.items()),
+        "share": None if problem.min_change_share is None else _number(problem.min_change_share),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -358,19 +363,27 @@ def run_in_background(scenario_id: int, actor_id: int | None, via: str) -> None:
     _finish(scenario, result, actor, via)
 
 
-@transaction.atomic
-def apply_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -> int:
-    """Mark the chosen initiatives "proposed" for the steering committee (ideas and deferred
-    ones only; approved and later ones keep their status). Returns how many changed."""
+def chosen_initiatives(scenario: Scenario):
+    """The initiatives a scenario's last run chose; refused when it has not run or its result
+    no longer matches the initiatives and limits."""
     if scenario.state != RunState.DONE or not scenario.result:
         raise ServiceError("Run the scenario before applying it.")
     if result_is_stale(scenario):
         raise ServiceError("The initiatives or limits changed since this run: run it again first.")
     ids = [int(s) for s in scenario.result["selected"]]
+    return Initiative.objects.filter(organization=scenario.organization, pk__in=ids)
+
+
+@transaction.atomic
+def apply_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -> int:
+    """Mark the chosen initiatives "proposed" for the steering committee (ideas and deferred
+    ones only; approved and later ones keep their status). Returns how many changed."""
     changed = 0
-    for initiative in Initiative.objects.filter(
-        organization=scenario.organization, pk__in=ids, status__in=[Status.IDEA, Status.DEFERRED]
-    ).select_for_update():
+    for initiative in (
+        chosen_initiatives(scenario)
+        .filter(status__in=[Status.IDEA, Status.DEFERRED])
+        .select_for_update()
+    ):
         before = snapshot(initiative)
         initiative.status = Status.PROPOSED
         initiative.version += 1

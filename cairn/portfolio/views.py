@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Prefetch, Sum
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +18,7 @@ from cairn.core.crud import model_views
 from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
+from cairn.kpis.models import Kpi
 from cairn.portfolio import scoring, services
 from cairn.portfolio.forms import CriterionForm, InitiativeForm, ScenarioForm
 from cairn.portfolio.models import (
@@ -29,6 +32,7 @@ from cairn.portfolio.models import (
     Source,
     Status,
     TeamEffort,
+    transition_problem,
 )
 
 
@@ -122,19 +126,25 @@ def initiative_list(request):
 @org_view()
 @require_GET
 def initiative_detail(request, initiative_id: int):
-    queryset = scoring.with_scoring_data(Initiative.objects.all()).prefetch_related(
-        "pain_points",
-        "swot_items",
-        "applications",
-        "depends_on",
-        "required_by",
-        "excludes",
-        Prefetch("efforts", queryset=TeamEffort.objects.select_related("team")),
-        "decisions",
-        "roadblocks",
-        "racis",
+    queryset = (
+        scoring.with_scoring_data(Initiative.objects.all())
+        .prefetch_related(
+            "pain_points",
+            "swot_items",
+            "applications",
+            "depends_on",
+            "required_by",
+            "excludes",
+            Prefetch("efforts", queryset=TeamEffort.objects.select_related("team")),
+            "decisions",
+            "roadblocks",
+            "racis",
+            Prefetch("kpis", queryset=Kpi.objects.only("id", "name", "status_code", "unit")),
+        )
+        .select_related("roadmap_item")
     )
     initiative = get_object_for_member(request, queryset, initiative_id)
+    slot = _roadmap_slot(initiative)
     criteria = list(Criterion.objects.filter(organization=request.org))
     scored = scoring.score(initiative, criteria)
     efforts = {e.team_id: e.months for e in initiative.efforts.all()}
@@ -149,8 +159,27 @@ def initiative_detail(request, initiative_id: int):
             "scored": scored,
             "teams": teams,
             "effort_split": sum(efforts.values(), Decimal(0)),
+            "slot": slot,
+            "next_move": ""
+            if transition_problem(initiative.status, Status.APPROVED)
+            or initiative.status == Status.APPROVED
+            else "approve",
         },
     )
+
+
+def _roadmap_slot(initiative: Initiative) -> str | None:
+    """Where the initiative stands on the roadmap, in the plan's period names (None: not on it)."""
+    from cairn.roadmap.models import Plan  # the roadmap builds on the portfolio, not the reverse
+
+    item = getattr(initiative, "roadmap_item", None)
+    if item is None:
+        return None
+    if item.start is None:
+        return "On the roadmap, not scheduled yet"
+    plan = Plan.for_org(initiative.organization)
+    first, last = plan.period_label(item.start), plan.period_label(item.end - 1)
+    return f"{first} to {last}" if first != last else first
 
 
 def _decimal_inputs(request, prefix: str, keys, maximum: Decimal) -> dict | None:
@@ -388,9 +417,19 @@ def scenario_apply(request, scenario_id: int):
         changed = services.apply_scenario(scenario, actor=request.user)
     except ServiceError as e:
         messages.error(request, str(e))
-    else:
-        messages.success(request, f"{changed} initiative(s) marked proposed for the committee.")
-    return redirect(_url(request, "scenario_detail", scenario.pk))
+        return redirect(_url(request, "scenario_detail", scenario.pk))
+    # The next step is the committee's decision: open its form, set to approve them.
+    waiting = services.chosen_initiatives(scenario).filter(status=Status.PROPOSED)
+    ids = list(waiting.values_list("pk", flat=True))
+    messages.success(
+        request,
+        f"{changed} initiative{pluralize(changed)} marked proposed. Record the committee's "
+        "decision below, or take it to a meeting's agenda.",
+    )
+    if not ids:
+        return redirect(_url(request, "scenario_detail", scenario.pk))
+    query = urlencode({"change": "approve", "initiative": ids}, doseq=True)
+    return redirect(reverse("governance:decision_create", args=[request.org.slug]) + "?" + query)
 
 
 @org_view(Role.EDITOR)

@@ -66,6 +66,16 @@ def sync_items(org: Organization, plan: Plan, *, actor=None, via: AuditVia = Aud
     return len(items)
 
 
+def place_approved(initiative: Initiative, *, actor=None, via: AuditVia = AuditVia.WEB) -> None:
+    """An initiative just approved (or under way) goes on the roadmap at once, unscheduled
+    until the scheduler or a person places it; whichever way its status changed."""
+    if initiative.status not in ON_ROADMAP:
+        return
+    if RoadmapItem.objects.filter(initiative=initiative).exists():
+        return
+    sync_items(initiative.organization, Plan.for_org(initiative.organization), actor=actor, via=via)
+
+
 def items_for(org: Organization):
     """Roadmap items of initiatives still on the roadmap, with what scheduling reads."""
     return (
