@@ -45,9 +45,12 @@ def test_run_a_scenario_and_read_why_not(page, live_server, screenshot):
     expect(not_now.get_by_text("One-off budget: needs 60, only 0 of 100 left")).to_be_visible()
     screenshot("scenario")
 
-    page.get_by_role("button", name="Propose this portfolio to the committee").click()
-    expect(page.get_by_text("2 initiative(s) marked proposed")).to_be_visible()
+    page.get_by_role("button", name="Propose to the committee first").click()
+    expect(page.get_by_text("2 initiatives marked proposed")).to_be_visible()
     assert Initiative.objects.filter(status="proposed").count() == 2
+    # The committee's decision is the next step: its form is open, set to approve both.
+    expect(page.get_by_label("What it does to the initiatives")).to_have_value("approve")
+    expect(page.get_by_label("Title")).to_have_value("Approved: Portal, Quote tool")
 
     page.goto(f"{live_server.url}/o/summit/path/")
     expect(page.locator("canvas#matrix")).to_be_visible()
