@@ -85,7 +85,8 @@ class ApproveAndScheduleTests(CairnTestCase):
         decisions = Decision.objects.filter(organization=self.org).count()
         Initiative.objects.filter(pk=self.chosen[0].pk).update(one_off_cost=10**6)
         url = self.url("governance:scenario_approve", self.scenario.pk)
-        response = self.client.get(url)
+        self.assertContains(self.client.get(url), "changed since this run")
+        response = self.client.post(url)
         self.assertRedirects(response, self.url("portfolio:scenario_detail", self.scenario.pk))
         self.assertEqual(Decision.objects.filter(organization=self.org).count(), decisions)
 
@@ -133,3 +134,31 @@ class InitiativePageTests(CairnTestCase):
         self.assertContains(page, kpi.name)
         idea = self.client.get(self.url("portfolio:initiative_detail", self.path["initiative"].pk))
         self.assertContains(idea, "the roadmap shows an initiative once it is approved")
+
+
+class ScenarioFormTests(CairnTestCase):
+    def test_save_and_run_in_one_click(self):
+        from cairn.portfolio.models import Scenario
+
+        self.login("editor")
+        page = self.client.get(self.url("portfolio:scenario_create"))
+        self.assertContains(page, "Search for the best portfolio for up to (seconds)")
+        self.assertContains(page, "Save and run")
+        response = self.client.post(
+            self.url("portfolio:scenario_create"),
+            {"name": "Tight year", "one_off_budget": "100", "time_limit_s": "10", "run": "1"},
+        )
+        scenario = Scenario.objects.get(organization=self.org, name="Tight year")
+        self.assertRedirects(
+            response,
+            self.url("portfolio:scenario_detail", scenario.pk),
+            fetch_redirect_response=False,
+        )
+        self.assertEqual((scenario.state, scenario.result["status"]), ("done", "optimal"))
+        # "Save" alone saves without running.
+        self.client.post(
+            self.url("portfolio:scenario_edit", scenario.pk),
+            {"name": "Tight year", "one_off_budget": "200", "time_limit_s": "10", "version": 1},
+        )
+        scenario.refresh_from_db()
+        self.assertEqual(scenario.one_off_budget, 200)

@@ -419,11 +419,13 @@ def scenario_approve(request, scenario_id: int):
     scenario = get_object_for_member(request, Scenario, scenario_id)
     back = reverse("portfolio:scenario_detail", args=[request.org.slug, scenario.pk])
     try:
-        chosen = list(chosen_initiatives(scenario).order_by("title"))
-    except ServiceError as e:
-        messages.error(request, str(e))
-        return redirect(back)
+        chosen, refused = list(chosen_initiatives(scenario).order_by("title")), ""
+    except ServiceError as e:  # not run, or out of date: say so, with the way back
+        chosen, refused = [], str(e)
     form = ApproveScenarioForm(request.POST or None, organization=request.org)
+    if refused and request.method == "POST":
+        messages.error(request, refused)
+        return redirect(back)
     if request.method == "POST" and form.is_valid():
         try:
             decision, plan = services.approve_and_schedule(
@@ -451,7 +453,13 @@ def scenario_approve(request, scenario_id: int):
     return render(
         request,
         "governance/scenario_approve.html",
-        {"scenario": scenario, "chosen": chosen, "form": form, "cancel_url": back},
+        {
+            "scenario": scenario,
+            "chosen": chosen,
+            "refused": refused,
+            "form": form,
+            "cancel_url": back,
+        },
     )
 
 

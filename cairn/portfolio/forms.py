@@ -111,6 +111,11 @@ class ScenarioForm(OrgModelForm):
             "time_limit_s",
         )
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "mandatory": CHECKBOXES}
+        labels = {"time_limit_s": "Search for the best portfolio for up to (seconds)"}
+        help_texts = {
+            "time_limit_s": "10 seconds is plenty for a few hundred initiatives; the answer "
+            "found first is shown at once."
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,11 +10,11 @@ from django.db.models import Prefetch, Sum
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.assessment.models import Team
 from cairn.core.access import get_object_for_member, org_view
-from cairn.core.crud import model_views
+from cairn.core.crud import form_page, model_views
 from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
@@ -397,6 +397,12 @@ def scenario_status(request, scenario_id: int):
 @require_POST
 def scenario_run(request, scenario_id: int):
     scenario = get_object_for_member(request, Scenario, scenario_id)
+    _run(request, scenario)
+    return redirect(_url(request, "scenario_detail", scenario.pk))
+
+
+def _run(request, scenario: Scenario) -> None:
+    """Run the optimiser on a scenario and say how it went."""
     try:
         state = services.run_scenario(scenario, actor=request.user)
     except ServiceError as e:
@@ -406,7 +412,6 @@ def scenario_run(request, scenario_id: int):
             messages.success(request, "Scenario solved.")
         else:
             messages.info(request, "Still searching in the background; this page updates itself.")
-    return redirect(_url(request, "scenario_detail", scenario.pk))
 
 
 @org_view(Role.EDITOR)
@@ -447,6 +452,39 @@ def scenario_limits(request, scenario_id: int):
     return redirect(_url(request, "scenario_detail", scenario.pk))
 
 
-scenario_create, scenario_edit, scenario_delete = model_views(
+_, _, scenario_delete = model_views(
     Scenario, ScenarioForm, id_kwarg="scenario_id", list_url=lambda r: _url(r, "scenario_list")
 )
+
+
+def _scenario_form(request, scenario: Scenario | None):
+    """Add or change a scenario; "Save and run" runs the optimiser in the same click."""
+
+    def after_save(saved: Scenario) -> str:
+        if request.POST.get("run"):
+            _run(request, saved)
+        return _url(request, "scenario_detail", saved.pk)
+
+    return form_page(
+        request,
+        ScenarioForm,
+        instance=scenario,
+        title=f"Change the scenario “{scenario}”" if scenario else "Add a scenario",
+        cancel_url=_url(request, "scenario_detail", scenario.pk)
+        if scenario
+        else _url(request, "scenario_list"),
+        success_url=after_save,
+        context={"save_and": {"name": "run", "label": "Save and run"}},
+    )
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def scenario_create(request):
+    return _scenario_form(request, None)
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request, scenario_id: int):
+    return _scenario_form(request, get_object_for_member(request, Scenario, scenario_id))
