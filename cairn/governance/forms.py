@@ -240,6 +240,7 @@ class ApproveScenarioForm(StyledForm):
     meeting = forms.ModelChoiceField(
         queryset=Meeting.objects.none(),
         required=False,
+        empty_label="Not in a meeting",
         label="In the meeting (optional)",
         help_text="Leave empty for a decision taken outside a meeting, dated today.",
     )
