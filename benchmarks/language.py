@@ -11,7 +11,7 @@ import time
 def bench_plain_language() -> dict:
     """Check every text of the demo organisation (what the report does), and one paragraph
     (what the live check does on each pause in typing)."""
-    from cairn.core import demo
+    from cairn import demo
     from cairn.language import services
 
     org = demo.load()

@@ -199,7 +199,7 @@ class PeopleViewTests(CairnTestCase):
 
 class ChecklistTests(CairnTestCase):
     def test_checklist_ticks_itself(self):
-        from cairn.core.checklist import getting_started
+        from cairn.checklist import getting_started
 
         done = [s.done for s in getting_started(self.org)]
         # goal yes; every goal has a mission; an interview; every pain linked; 3 members;
@@ -213,3 +213,22 @@ class ChecklistTests(CairnTestCase):
         )
         fresh = Organization.objects.create(name="Fresh", slug="fresh")
         self.assertEqual([s.done for s in getting_started(fresh)], [False] * 14)
+
+
+class HouseRuleTests(TestCase):
+    def test_core_imports_no_domain_app(self):
+        """Core is at the bottom: no module in cairn/core imports a domain app when loaded."""
+        from pathlib import Path
+
+        core = Path(__file__).resolve().parent.parent / "cairn" / "core"
+        domain = re.compile(
+            r"^(from|import) cairn\.(goals|assessment|portfolio|roadmap|governance|kpis"
+            r"|language|aigov|documents|api)\b|^from cairn import (demo|checklist)\b"
+        )
+        offenders = [
+            f"{path.relative_to(core)}: {line}"
+            for path in core.rglob("*.py")
+            for line in path.read_text().splitlines()
+            if domain.match(line)
+        ]
+        self.assertEqual(offenders, [])

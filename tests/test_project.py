@@ -9,7 +9,7 @@ import sys
 from django.core.management import call_command
 from django.test import TestCase
 
-from cairn.core import demo
+from cairn import demo
 from cairn.core.models import AuditEvent, Membership, Organization
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 

@@ -1,7 +1,7 @@
-"""The getting-started checklist on an organisation's home page.
+"""The pieces of the getting-started checklist that every app's ``checklist.py`` uses.
 
-Each app contributes the steps of its part of the method (``<app>/checklist.py``);
-this module lists them in the method's order.
+The list in the method's order is put together in the project package
+(``cairn/checklist.py``), because core imports no domain app.
 """
 
 from __future__ import annotations
@@ -21,22 +21,3 @@ class Step:
 
 def plural(n: int, one: str, many: str = "") -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-def getting_started(org) -> list[Step]:
-    """Every step, in the method's order; each ticks itself from the organisation's data."""
-    from cairn.assessment import checklist as terrain
-    from cairn.goals import checklist as destination
-    from cairn.governance import checklist as guideposts
-    from cairn.kpis import checklist as ascent
-    from cairn.portfolio import checklist as path
-    from cairn.roadmap import checklist as roadmap
-
-    return (
-        destination.steps(org)
-        + terrain.steps(org)
-        + path.steps(org)
-        + roadmap.steps(org)
-        + guideposts.steps(org)
-        + ascent.steps(org)
-    )

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cairn.checklist import getting_started
 from cairn.core.access import get_object_for_member, org_view
-from cairn.core.checklist import getting_started
 from cairn.core.crud import delete_page, form_page, model_views
 from cairn.core.models import Role
 from cairn.core.services import ServiceError, data_version

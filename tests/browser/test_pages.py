@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from cairn import demo
 from cairn.aigov.models import AiUseCase
-from cairn.core import demo
 from cairn.goals.models import Interview
 from cairn.governance.models import Meeting, Raci, Review
 from cairn.kpis.models import Kpi

@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from cairn.core import demo
-
 
 class Command(BaseCommand):
     help = "Load the demo organisation, Summit Outfitters (safe to run again: changes nothing)."
 
     def handle(self, *args, **options):
+        # Imported here: the demo spans every app and lives in the project package;
+        # core, at the bottom, imports no domain app at module level.
+        from cairn import demo
+
         org = demo.load()
         self.stdout.write(
             self.style.SUCCESS(f"Demo organisation ready: {org.name} (/o/{org.slug}/)")
