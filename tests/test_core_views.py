@@ -4,6 +4,7 @@ import re
 
 from django.contrib.auth.models import User
 from django.test import TestCase
+from django.utils import timezone
 
 from cairn.core.models import ApiToken, AuditEvent, Invitation, Membership, Organization, Role
 from tests.base import PASSWORD, CairnTestCase
@@ -88,6 +89,24 @@ class SignInTests(CairnTestCase):
         self.assertRedirects(response, f"/o/{org.slug}/")
         self.assertEqual((org.fiscal_year_start, org.planning_horizon_years), (4, 5))
         self.assertEqual(Membership.objects.get(organization=org).role, Role.OWNER)
+        # A blank organisation scores with the four standard criteria at once, audited,
+        # and its roadmap starts with the current (fiscal) quarter.
+        from cairn.portfolio.models import Criterion
+        from cairn.portfolio.scoring import STANDARD
+        from cairn.roadmap.models import Plan, first_of_quarter
+
+        criteria = Criterion.objects.filter(organization=org).order_by("-weight")
+        self.assertEqual(
+            [(c.name, c.source, c.weight) for c in criteria],
+            [(name, source, weight) for name, source, weight, _ in STANDARD],
+        )
+        self.assertEqual(
+            AuditEvent.objects.filter(organization=org, object_type="portfolio.criterion").count(),
+            4,
+        )
+        plan = Plan.for_org(org)
+        self.assertEqual(plan.starts_on, first_of_quarter(timezone.localdate(), 4))
+        self.assertEqual(plan.today, 0)
 
     def test_settings_refuse_bad_values(self):
         self.login("owner")
@@ -213,6 +232,46 @@ class ChecklistTests(CairnTestCase):
         )
         fresh = Organization.objects.create(name="Fresh", slug="fresh")
         self.assertEqual([s.done for s in getting_started(fresh)], [False] * 14)
+
+
+class DashboardChecklistTests(CairnTestCase):
+    def test_the_checklist_stays_until_dismissed(self):
+        self.login("editor")
+        home = self.client.get(self.url("org_home"))
+        # Acme has goals but not every step done: the checklist stays, with its button.
+        self.assertContains(home, "Getting started")
+        self.assertContains(home, "of 14 done")
+        self.assertContains(home, "Dismiss")
+        before = self.audit_count()
+        response = self.client.post(self.url("checklist_dismiss"))
+        self.assertRedirects(response, self.url("org_home"))
+        self.org.refresh_from_db()
+        self.assertIsNotNone(self.org.checklist_dismissed)
+        self.assertEqual(self.audit_count(), before + 1)
+        # session, user, membership+org, switcher; the dashboard's 1 + 11; no checklist steps
+        home = self.assertQueryCount(4 + 1 + 11, self.client.get, self.url("org_home"))
+        self.assertNotContains(home, "of 14 done")
+        self.assertNotContains(home, "Dismiss")
+        page = self.client.get(self.url("kpis:getting_started"))  # still on its own page
+        self.assertContains(page, "of 14 done")
+        self.assertNotContains(page, "Dismiss")
+
+    def test_a_viewer_cannot_dismiss(self):
+        self.login("viewer")
+        self.assertNotContains(self.client.get(self.url("org_home")), "Dismiss")
+        self.assertEqual(self.client.post(self.url("checklist_dismiss")).status_code, 403)
+        self.assertEqual(self.client.get(self.url("checklist_dismiss")).status_code, 403)
+        self.org.refresh_from_db()
+        self.assertIsNone(self.org.checklist_dismissed)
+
+    def test_the_climb_lists_all_six_steps(self):
+        self.login("viewer")
+        page = self.client.get(self.url("kpis:getting_started")).content.decode()
+        climb = page[page.index("The climb, step by step") :]
+        names = re.findall(r"<li[^>]*><a [^>]*><strong>(\w+)</strong>", climb)
+        self.assertEqual(
+            names, ["Destination", "Terrain", "Path", "Roadmap", "Guideposts", "Ascent"]
+        )
 
 
 class HouseRuleTests(TestCase):

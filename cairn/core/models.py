@@ -58,6 +58,8 @@ class Organization(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="Share of IT spending meant to change the business rather than run it.",
     )
+    # Set when an editor dismisses the getting-started checklist on the dashboard.
+    checklist_dismissed = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

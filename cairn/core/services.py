@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, router, transaction
+from django.dispatch import Signal
 from django.forms import ModelForm
 from django.utils import timezone
 from django.utils.text import slugify
@@ -302,6 +303,32 @@ def create_organization(
     return org
 
 
+# Sent once a blank organisation exists (not an import or a copy, which bring their own):
+# the apps above core give it their defaults without core importing them
+# (portfolio: the four standard scoring criteria). Arguments: org, actor, via.
+blank_organization_started = Signal()
+
+
+@transaction.atomic
+def start_organization(
+    name: str, *, owner: AbstractBaseUser, via: AuditVia = AuditVia.WEB, slug: str = ""
+) -> Organization:
+    """A new, blank organisation ready to use: created, then given each app's defaults."""
+    org = create_organization(name, owner=owner, via=via, slug=slug)
+    blank_organization_started.send(sender=Organization, org=org, actor=owner, via=via)
+    return org
+
+
+@transaction.atomic
+def dismiss_checklist(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Organization:
+    """Hide the getting-started checklist from the organisation's dashboard."""
+    before = snapshot(org)
+    org.checklist_dismissed = timezone.now()
+    org.save(update_fields=["checklist_dismissed"])
+    record_change(org, before, actor=actor, via=via)
+    return org
+
+
 @transaction.atomic
 def create_first_user(*, username: str, password: str, org_name: str):
     """The first person on a new install: their account and their first organisation."""
@@ -310,7 +337,7 @@ def create_first_user(*, username: str, password: str, org_name: str):
     user = User.objects.create_user(username=username, password=password)
     user.is_staff = user.is_superuser = True  # the installer also runs the admin site
     user.save(update_fields=["is_staff", "is_superuser"])
-    return user, create_organization(org_name, owner=user)
+    return user, start_organization(org_name, owner=user)
 
 
 @transaction.atomic

@@ -79,7 +79,7 @@ def organization_create(request):
                 data = _starting_file(start, request.user)
                 org = transfer.import_organization(data, name=name, actor=request.user)
             else:
-                org = services.create_organization(name, owner=request.user)
+                org = services.start_organization(name, owner=request.user)
             services.update_organization(
                 org,
                 {k: form.cleaned_data[k] for k in SETTINGS_ON_CREATE},
@@ -92,6 +92,15 @@ def organization_create(request):
         "core/organization_form.html",
         {"form": form, "creating": True, "starts": starts, "start": start},
     )
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def checklist_dismiss(request):
+    """Hide the getting-started checklist from the dashboard (its own page keeps it)."""
+    services.dismiss_checklist(request.org, actor=request.user)
+    messages.success(request, "The checklist is hidden; it stays under Getting started.")
+    return redirect("org_home", org_slug=request.org.slug)
 
 
 SETTINGS_ON_CREATE = ("fiscal_year_start", "planning_horizon_years", "change_target_percent")

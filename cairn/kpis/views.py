@@ -51,10 +51,11 @@ def dashboard(request):
     if body is None:
         figures = board.figures(org, today)
         context = {"d": figures, "roll_up_rule": rules.ROLL_UP_RULE}
-        if not figures.goals:  # a new organisation: the dashboard is empty, show where to start
+        if org.checklist_dismissed is None:  # where to start, until done or dismissed
             steps = getting_started(org)
             done = sum(1 for s in steps if s.done)
-            context.update(steps=steps, done=done, percent=round(100 * done / len(steps)))
+            if done < len(steps):
+                context.update(steps=steps, done=done, percent=round(100 * done / len(steps)))
         body = render_to_string("kpis/partials/dashboard_body.html", context, request=request)
         cache.set(key, body, DASHBOARD_SECONDS)
     return render(request, "kpis/dashboard.html", {"body": mark_safe(body)})  # noqa: S308

@@ -5,3 +5,16 @@ class PortfolioConfig(AppConfig):
     name = "cairn.portfolio"
     label = "portfolio"
     verbose_name = "Path"
+
+    def ready(self):
+        from cairn.core.models import Organization
+        from cairn.core.services import blank_organization_started
+        from cairn.portfolio.services import add_standard_criteria
+
+        def standard_criteria(sender, org, actor, via, **kwargs):
+            """A blank organisation scores with the four standard criteria from the start."""
+            add_standard_criteria(org, actor=actor, via=via)
+
+        blank_organization_started.connect(
+            standard_criteria, sender=Organization, weak=False, dispatch_uid="standard_criteria"
+        )
