@@ -222,3 +222,32 @@ class HtmxTests(CairnTestCase):
         response = self.client.post(self.url("goals:goal_create"), GOAL, HTTP_HX_REQUEST="true")
         self.assertEqual(response.status_code, 204)
         self.assertIn("/destination/", response["HX-Redirect"])
+
+
+class PlainTitleTests(CairnTestCase):
+    def test_initiative_pain_point_and_kpi_titles_are_checked_as_typed(self):
+        import re
+
+        self.login("editor")
+        check = self.url("language:check")
+        for page, field in [
+            ("goals:painpoint_create", "title"),
+            ("portfolio:initiative_create", "title"),
+            ("kpis:kpi_create", "name"),
+        ]:
+            with self.subTest(page=page):
+                html = self.client.get(self.url(page)).content.decode()
+                tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', html).group(0)
+                self.assertIn(f'hx-post="{check}"', tag)
+                self.assertIn("data-plain-check", tag)
+                after = html[html.index(tag) + len(tag) :]
+                self.assertTrue(after.lstrip().startswith('<div class="plain-check'), page)
+        # Other short fields stay unchecked: a goal's owner name is not prose.
+        html = self.client.get(self.url("goals:goal_create")).content.decode()
+        tag = re.search(r'<input[^>]*name="owner_name"[^>]*>', html).group(0)
+        self.assertNotIn("hx-post", tag)
+        # The check reads the title it is sent.
+        answer = self.client.post(
+            check, {"title": "Leverage synergies"}, HTTP_HX_TRIGGER_NAME="title"
+        )
+        self.assertContains(answer, "try “use”")

@@ -103,6 +103,7 @@ def plain_language_check(widget: forms.Widget, organization: Organization) -> No
             "data-plain-check": "1",
         }
     )
+    widget.plain_check = True  # the form template puts the answer's place under the field
 
 
 class OrgModelForm(forms.ModelForm):
@@ -117,6 +118,9 @@ class OrgModelForm(forms.ModelForm):
     seen_version = forms.IntegerField(
         required=False, widget=forms.HiddenInput, min_value=1, max_value=2**31
     )
+    # Short text fields checked in plain language too (every textarea always is): titles
+    # people read in lists and on the board.
+    plain_fields: tuple[str, ...] = ()
 
     class Meta:
         formfield_callback = bounded_formfield
@@ -138,6 +142,9 @@ class OrgModelForm(forms.ModelForm):
                 field.queryset = queryset.filter(organization=organization)
             if isinstance(field.widget, forms.Textarea):
                 plain_language_check(field.widget, organization)
+        for name in self.plain_fields:
+            if name in self.fields:
+                plain_language_check(self.fields[name].widget, organization)
 
     def clean(self):
         cleaned = super().clean()

@@ -57,6 +57,8 @@ class InterviewForm(OrgModelForm):
 
 
 class PainPointForm(OrgModelForm):
+    plain_fields = ("title",)
+
     class Meta(OrgModelForm.Meta):
         model = PainPoint
         fields = ("title", "description", "severity", "interview", "goals")

@@ -12,6 +12,8 @@ CHECKBOXES = forms.CheckboxSelectMultiple
 
 
 class KpiForm(OrgModelForm):
+    plain_fields = ("name",)
+
     class Meta(OrgModelForm.Meta):
         model = Kpi
         fields = (

@@ -15,6 +15,8 @@ LINKS = ("goals", "pain_points", "swot_items", "applications", "depends_on", "ex
 
 
 class InitiativeForm(OrgModelForm):
+    plain_fields = ("title",)
+
     class Meta(OrgModelForm.Meta):
         model = Initiative
         fields = (
