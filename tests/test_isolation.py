@@ -206,7 +206,10 @@ PAYLOADS = {
     "roadmap": {"start": 1},
     "kpis": {"name": "{method} KPI", "unit": "%", "target_value": 5, "target_date": "2030-01-01"},
     "wins": {"title": "{method} win", "achieved_on": "2026-01-05"},
-    "measurements": {"items": [{"kpi": "Orders", "date": "2026-01-05", "value": 130}]},
+    # Confirmed: an earlier call may have made Orders a KPI in % (130 is then questioned).
+    "measurements": {
+        "items": [{"kpi": "Orders", "date": "2026-01-05", "value": 130, "confirmed": True}]
+    },
     "formulas": {"formula": "{Orders} / 2"},
     "kpi-library": {"key": "retention"},
     "committee-members": {"name": "{method} member", "side": "it"},

@@ -40,6 +40,12 @@ class KpiIn(Schema):
     name: str = Field(..., min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
     unit: str = Field("", max_length=30)
+    min_value: float | None = Field(
+        None, ge=-LIMIT, le=LIMIT, allow_inf_nan=False, description="Lowest possible value."
+    )
+    max_value: float | None = Field(
+        None, ge=-LIMIT, le=LIMIT, allow_inf_nan=False, description="Highest possible value."
+    )
     direction: Direction = Direction.UP
     rhythm: Rhythm = Rhythm.MONTHLY
     owner: str = Field("", max_length=120)
@@ -66,6 +72,8 @@ class KpiOut(RowOut):
     name: str
     description: str
     unit: str
+    min_value: float | None
+    max_value: float | None
     direction: str
     rhythm: str
     owner: str
@@ -85,7 +93,8 @@ class KpiOut(RowOut):
     status: str = Field(
         ...,
         description="achieved, on_track, at_risk, off_track, no_data, "
-        "or not_set (no baseline or target)",
+        "or not_set (no baseline or target); the one headline status, from the straight path "
+        "and the forecast (see the KPI page for the rule)",
     )
     progress: float | None = Field(..., description="0 at the baseline, 1 at the target.")
     stale: bool
@@ -170,6 +179,11 @@ class MeasurementIn(Schema):
     value: float = Value
     source: str = Field("", max_length=120)
     note: str = Field("", max_length=500)
+    confirmed: bool = Field(
+        False,
+        description="True keeps a value Cairn would question: outside 0–100 for a KPI in %, "
+        "outside the KPI's bounds, before its baseline, or a sudden jump.",
+    )
 
 
 class BulkIn(Schema):

@@ -6,7 +6,7 @@ from cairn.core.forms import OrgModelForm, StyledForm
 from cairn.goals.forms import DATE
 from cairn.kpis import formula as formulas
 from cairn.kpis import services
-from cairn.kpis.models import LIMIT, Kpi, Win
+from cairn.kpis.models import LIMIT, Direction, Kpi, Win
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 
@@ -21,6 +21,8 @@ class KpiForm(OrgModelForm):
             "description",
             "replaces",
             "unit",
+            "min_value",
+            "max_value",
             "direction",
             "rhythm",
             "owner",
@@ -84,12 +86,31 @@ class KpiForm(OrgModelForm):
         start, end = cleaned.get("baseline_date"), cleaned.get("target_date")
         if start and end and end <= start:
             self.add_error("target_date", "The target date must come after the baseline date.")
-        values = [cleaned.get(f) for f in ("baseline_value", "baseline_date")]
-        if any(v is not None for v in values) and None in values:
-            self.add_error("baseline_date", "Give both the baseline and the date it was measured.")
-        values = [cleaned.get(f) for f in ("target_value", "target_date")]
-        if any(v is not None for v in values) and None in values:
-            self.add_error("target_date", "Give both the target and the date to reach it by.")
+        for value, day, message in (
+            ("baseline_value", "baseline_date", "Give both the baseline and the date measured."),
+            ("target_value", "target_date", "Give both the target and the date to reach it by."),
+        ):
+            given = [cleaned.get(value), cleaned.get(day)]
+            typed_wrong = value in self.errors or day in self.errors  # has its own error
+            if any(v is not None for v in given) and None in given and not typed_wrong:
+                # Once, on the field left empty.
+                self.add_error(day if given[1] is None else value, message)
+        baseline, target = cleaned.get("baseline_value"), cleaned.get("target_value")
+        if baseline is not None and target is not None and "target_value" not in self.errors:
+            up = cleaned.get("direction", Direction.UP) == Direction.UP
+            if (up and target < baseline) or (not up and target > baseline):
+                self.add_error(
+                    "target_value",
+                    f"The target {target:g} is {'below' if up else 'above'} the baseline "
+                    f"{baseline:g}, but {'higher' if up else 'lower'} is better for this KPI: "
+                    f"set a target {'above' if up else 'below'} the baseline, or change "
+                    "which way is better.",
+                )
+        low, high = cleaned.get("min_value"), cleaned.get("max_value")
+        if low is not None and high is not None and low >= high:
+            self.add_error(
+                "max_value", "The highest possible value must be above the lowest possible value."
+            )
         return cleaned
 
     def save(self, commit=True):
@@ -104,10 +125,19 @@ class KpiForm(OrgModelForm):
 
 
 class MeasurementForm(StyledForm):
+    """A value recorded by hand; a doubtful one (``Kpi.questions``) is kept once confirmed."""
+
     date = forms.DateField(widget=DATE)
     value = forms.FloatField(min_value=-LIMIT, max_value=LIMIT)
     source = forms.CharField(max_length=120, required=False)
     note = forms.CharField(max_length=500, required=False)
+    # Hidden until Cairn has a question about the value; then a checkbox beside the reason.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, kpi: Kpi | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+        self.asks = False
 
     def clean_date(self):
         day = self.cleaned_data["date"]
@@ -116,6 +146,21 @@ class MeasurementForm(StyledForm):
         if day.year < 1900:
             raise forms.ValidationError("The date is too long ago.")
         return day
+
+    def clean(self):
+        cleaned = super().clean()
+        day, value = cleaned.get("date"), cleaned.get("value")
+        if self.kpi is None or day is None or value is None or cleaned.get("confirm"):
+            return cleaned
+        found = self.kpi.questions(day, value)
+        for field, reason in found:
+            self.add_error(field, f"{reason} Tick “Yes, keep this value” if it is right.")
+        if found:
+            self.asks = True
+            confirm = self.fields["confirm"]
+            confirm.widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+            confirm.label = "Yes, keep this value"
+        return cleaned
 
 
 class WinForm(OrgModelForm):

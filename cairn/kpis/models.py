@@ -39,6 +39,20 @@ class Kpi(OrgModel):
     baseline_date = models.DateField("baseline measured on", null=True, blank=True)
     target_value = models.FloatField("target", null=True, blank=True, validators=VALUE)
     target_date = models.DateField("target date", null=True, blank=True)
+    min_value = models.FloatField(
+        "lowest possible value",
+        null=True,
+        blank=True,
+        validators=VALUE,
+        help_text="Optional: a value below it is asked about before it is kept.",
+    )
+    max_value = models.FloatField(
+        "highest possible value",
+        null=True,
+        blank=True,
+        validators=VALUE,
+        help_text="Optional: a value above it is asked about before it is kept.",
+    )
     owner = models.CharField(max_length=120, blank=True, help_text="Who answers for it.")
     rhythm = models.CharField(
         "measured", max_length=10, choices=Rhythm.choices, default=Rhythm.MONTHLY
@@ -140,12 +154,15 @@ class Kpi(OrgModel):
         return rules.Status(self.status_code)
 
     def computed_status(self) -> rules.Status:
+        """The headline status (``status.headline``): the straight path and the forecast made
+        at the latest measurement, so that it changes only when the data does."""
         plan = self.plan
         if plan is None:
             return rules.Status.NOT_SET
         if self.latest_value is None:
             return rules.Status.NO_DATA
-        return rules.status(plan, self.latest_value, self.latest_date)
+        outlook = rules.forecast(self.points, plan, self.latest_date)
+        return rules.headline(plan, self.latest_value, self.latest_date, outlook)
 
     @property
     def progress(self) -> float | None:
@@ -168,6 +185,18 @@ class Kpi(OrgModel):
         if plan is None or (self.latest_value is not None and plan.reached(self.latest_value)):
             return None
         return rules.forecast(self.points, plan, today)
+
+    def questions(self, day: date, value: float) -> list[tuple[str, str]]:
+        """What is doubtful about a new measurement (``status.questions``)."""
+        return rules.questions(
+            day,
+            value,
+            unit=self.unit,
+            low=self.min_value,
+            high=self.max_value,
+            baseline_date=self.baseline_date,
+            points=self.points,
+        )
 
     def is_stale(self, today: date) -> bool:
         return rules.is_stale(self.rhythm, self.latest_date, today)

@@ -148,9 +148,15 @@ class Resolver:
     today: date
 
     def __post_init__(self) -> None:
-        rows = Kpi.objects.filter(organization=self.org).values_list("pk", "name", "formula")
-        self.by_name = {name.casefold(): (pk, bool(f), name) for pk, name, f in rows}
-        self.by_id = {pk: (pk, bool(f), name) for pk, name, f in rows}
+        fields = ("name", "formula", "unit", "min_value", "max_value", "baseline_date", "recent")
+        kpis = list(Kpi.objects.filter(organization=self.org).only(*fields))
+        self.by_id = {k.pk: (k.pk, bool(k.formula), k.name) for k in kpis}
+        self.by_name = {k.name.casefold(): self.by_id[k.pk] for k in kpis}
+        self.kpis = {k.pk: k for k in kpis}
+
+    def questions(self, kpi_id: int, day: date, value: float) -> list[tuple[str, str]]:
+        """What is doubtful about a value for this KPI (``Kpi.questions``)."""
+        return self.kpis[kpi_id].questions(day, value)
 
     def kpi(self, ref: Any) -> tuple[int | None, str]:
         """The KPI's id, or None and the problem."""
@@ -212,8 +218,9 @@ def record_bulk(
     org: Organization, items: list[dict[str, Any]], *, actor, via: AuditVia = AuditVia.API
 ) -> tuple[int, int]:
     """Save many measurements at once, all or none: each item has ``kpi`` (id or name),
-    ``date``, ``value`` and optionally ``source`` and ``note``. The same KPI and date again
-    updates the value. Returns (added, updated); raises MeasurementError with every problem."""
+    ``date``, ``value`` and optionally ``source``, ``note`` and ``confirmed`` (true keeps a
+    value Cairn questions, see ``status.INPUT_RULE``). The same KPI and date again updates the
+    value. Returns (added, updated); raises MeasurementError with every problem."""
     resolve = Resolver(org, timezone.localdate())
     problems: list[tuple[int, str, str]] = []
     rows: dict[tuple[int, date], Measurement] = {}
@@ -223,6 +230,9 @@ def record_bulk(
             problems.append((index, "kpi", problem))
         if problem := resolve.day(item["date"]):
             problems.append((index, "date", problem))
+        elif kpi_id is not None and not item.get("confirmed"):
+            for field, reason in resolve.questions(kpi_id, item["date"], item["value"]):
+                problems.append((index, field, f"{reason} Send “confirmed”: true to keep it."))
         if kpi_id is not None:
             rows[kpi_id, item["date"]] = Measurement(
                 kpi_id=kpi_id,
@@ -303,10 +313,24 @@ COLUMNS = [
     Column("value", required=True, kind="float", minimum=-LIMIT, maximum=LIMIT),
     Column("source", max_length=120, help="Where the figure comes from."),
     Column("note", max_length=500),
+    Column(
+        "confirmed",
+        kind="choice",
+        choices=("yes", "no"),
+        help="“yes” keeps a value Cairn would otherwise question (out of range, before the "
+        "baseline, a sudden jump).",
+    ),
 ]
 EXAMPLES = [
-    ["Share of online orders completed without an error", "2026-01-31", 97.2, "Shop analytics", ""],
-    ["Days from order to cash received", "2026-01-31", 41, "ERP report", "Year-end rush"],
+    [
+        "Share of online orders completed without an error",
+        "2026-01-31",
+        97.2,
+        "Shop analytics",
+        "",
+        "",
+    ],
+    ["Days from order to cash received", "2026-01-31", 41, "ERP report", "Year-end rush", ""],
 ]
 
 
@@ -343,6 +367,10 @@ def import_file(
             if "date" in row and (problem := resolve.day(row["date"])):
                 report.add(number, "date", problem)
                 ok = False
+            elif ok and kpi_id is not None and row.get("confirmed") != "yes":
+                for field, reason in resolve.questions(kpi_id, row["date"], row["value"]):
+                    report.add(number, field, f"{reason} Write “yes” under confirmed to keep it.")
+                    ok = False
             if not ok or not report.ok:
                 batch.clear()  # nothing more is written: the transaction will be undone
                 continue

@@ -86,14 +86,20 @@ class Plan:
 
 
 def rule(tolerance_percent: int) -> str:
-    """The status rule, as shown to users."""
+    """The status rule, as shown to users (``headline`` applies it)."""
     t = tolerance_percent
     return (
         f"On track when the latest value is no more than {t}% of the way from baseline to target "
-        "behind the straight line from the baseline to the target on the date it was measured; "
-        f"at risk when it is up to {2 * t}% behind; off track when it is further behind. "
+        "behind the straight line from the baseline to the target on the date it was measured, "
+        f"and the forecast does not miss the target by more than {t}% of that distance; "
+        f"at risk when it is up to {2 * t}% behind the line, or on the line but the forecast "
+        f"misses by more than {t}%; off track when it is further behind, or behind and the "
+        f"forecast misses by more than {2 * t}%. "
         "A KPI whose latest value meets the target has reached it."
     )
+
+
+STATUS_RULE = rule(10)  # the sentence for the usual tolerance; each KPI shows its own
 
 
 def progress(plan: Plan, value: float) -> float:
@@ -132,11 +138,14 @@ class Forecast:
     high: float
     meets_target: bool
     points_used: int
+    within_tolerance: bool = True  # misses the target by no more than the tolerance
 
     @property
     def verdict(self) -> str:
         if self.meets_target:
             return "will meet the target at this pace"
+        if self.within_tolerance:
+            return "will come within the tolerance of the target at this pace"
         return "will miss the target at this pace"
 
 
@@ -175,7 +184,93 @@ def forecast(points: list[tuple[date, float]], plan: Plan, today: date) -> Forec
     margin = 2 * spread * math.sqrt(1 + 1 / n + (x0 - mean_x) ** 2 / sxx)
     if not math.isfinite(value) or not math.isfinite(margin):
         return None
-    return Forecast(value, value - margin, value + margin, plan.reached(value), n)
+    sign = 1.0 if plan.higher_is_better else -1.0
+    close = (plan.target - value) * sign / plan.span <= plan.tolerance + 1e-9
+    return Forecast(value, value - margin, value + margin, plan.reached(value), n, close)
+
+
+def shortfall(plan: Plan, outlook: Forecast) -> float:
+    """How far the forecast falls short of the target, as a share of the distance from
+    baseline to target (0 when it meets it)."""
+    sign = 1.0 if plan.higher_is_better else -1.0
+    return max((plan.target - outlook.value) * sign / plan.span, 0.0)
+
+
+def headline(plan: Plan, value: float, on: date, outlook: Forecast | None) -> Status:
+    """The one status a KPI shows (see ``rule``): the status against the straight path,
+    made worse by a forecast that misses the target by more than the tolerance.
+
+    On the path but heading for a miss beyond the tolerance is at risk; already behind the
+    path (at risk) and heading for a miss beyond twice the tolerance is off track. A
+    forecast never makes a status better.
+    """
+    now = status(plan, value, on)
+    if outlook is None or now in (Status.ACHIEVED, Status.OFF_TRACK):
+        return now
+    miss = shortfall(plan, outlook)
+    if now == Status.ON_TRACK and miss > plan.tolerance + 1e-9:
+        return Status.AT_RISK
+    if now == Status.AT_RISK and miss > 2 * plan.tolerance + 1e-9:
+        return Status.OFF_TRACK
+    return now
+
+
+JUMP_FACTOR = 5  # a step this many times the usual one is questioned
+JUMP_POINTS = 4  # the usual step is only known from this many values on
+INPUT_RULE = (
+    "Cairn asks before it keeps a value outside 0–100 for a KPI in %, outside the KPI's own "
+    "lowest and highest possible values, dated before its baseline, or that jumps from the "
+    f"value before it by more than {JUMP_FACTOR} times the usual step (the median change from "
+    f"one measurement to the next, once there are {JUMP_POINTS} values). Future dates are refused."
+)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def questions(
+    day: date,
+    value: float,
+    *,
+    unit: str = "",
+    low: float | None = None,
+    high: float | None = None,
+    baseline_date: date | None = None,
+    points: list[tuple[date, float]] = (),
+) -> list[tuple[str, str]]:
+    """What is doubtful about a measurement (see INPUT_RULE), as (field, reason) pairs; a
+    doubtful value is kept only once confirmed. ``points`` is the KPI's series so far."""
+    found: list[tuple[str, str]] = []
+    if unit.strip() == "%" and not 0 <= value <= 100:
+        found.append(("value", f"{value:g}% is outside 0–100%."))
+    if low is not None and value < low:
+        found.append(("value", f"{value:g} is below this KPI's lowest possible value, {low:g}."))
+    if high is not None and value > high:
+        found.append(("value", f"{value:g} is above this KPI's highest possible value, {high:g}."))
+    if baseline_date is not None and day < baseline_date:
+        found.append(
+            ("date", f"{day.isoformat()} is before the baseline date, {baseline_date.isoformat()}.")
+        )
+    series = sorted((d, v) for d, v in points if d != day)
+    if len(series) >= JUMP_POINTS:
+        usual = _median([abs(b[1] - a[1]) for a, b in zip(series, series[1:], strict=False)])
+        before = [v for d, v in series if d < day]
+        previous = before[-1] if before else series[0][1]
+        step = abs(value - previous)
+        if usual > 0 and step > JUMP_FACTOR * usual:
+            found.append(
+                (
+                    "value",
+                    f"{value:g} is {step:g} away from the value before it ({previous:g}), more "
+                    f"than {JUMP_FACTOR} times the usual step of {usual:g}.",
+                )
+            )
+    return found
 
 
 # How long a KPI may go without a new measurement before it is flagged stale.

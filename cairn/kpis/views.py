@@ -50,7 +50,11 @@ def dashboard(request):
     body = cache.get(key)
     if body is None:
         figures = board.figures(org, today)
-        context = {"d": figures, "roll_up_rule": rules.ROLL_UP_RULE}
+        context = {
+            "d": figures,
+            "roll_up_rule": rules.ROLL_UP_RULE,
+            "status_rule": rules.STATUS_RULE,
+        }
         if org.checklist_dismissed is None:  # where to start, until done or dismissed
             steps = getting_started(org)
             done = sum(1 for s in steps if s.done)
@@ -111,6 +115,10 @@ def kpi_list(request):
 @require_GET
 def kpi_detail(request, kpi_id: int):
     """One KPI: the chart with target, straight path and forecast; its measurements."""
+    return _detail_page(request, kpi_id, MeasurementForm(initial={"date": timezone.localdate()}))
+
+
+def _detail_page(request, kpi_id: int, form: MeasurementForm, status: int = 200):
     queryset = Kpi.objects.prefetch_related("goals", "initiatives", "inputs", "used_by", "wins")
     kpi = board.annotate(get_object_for_member(request, queryset, kpi_id), timezone.localdate())
     today = timezone.localdate()
@@ -151,11 +159,13 @@ def kpi_detail(request, kpi_id: int):
             "expected": expected,
             "page": page,
             "chart": chart,
-            "form": MeasurementForm(initial={"date": today}),
+            "form": form,
             "forecast_rule": rules.FORECAST_RULE,
             "stale_rule": rules.STALE_RULE,
+            "input_rule": rules.INPUT_RULE,
             "propose_win": kpi.status == rules.Status.ACHIEVED and not kpi.wins.all(),
         },
+        status=status,
     )
 
 
@@ -198,7 +208,8 @@ def kpi_export(request, kpi_id: int, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     rows = [
-        [kpi.name, d.isoformat(), v, source, note]
+        # Written "confirmed": values already kept are not questioned again on the way back.
+        [kpi.name, d.isoformat(), v, source, note, "yes"]
         for d, v, source, note in Measurement.objects.filter(kpi=kpi)
         .order_by("date")
         .values_list("date", "value", "source", "note")
@@ -210,32 +221,26 @@ def kpi_export(request, kpi_id: int, fmt: str):
 @org_view(Role.EDITOR)
 @require_POST
 def measurement_add(request, kpi_id: int):
-    """Record a value by hand (a value on the same date is replaced)."""
+    """Record a value by hand (a value on the same date is replaced). A refused or doubtful
+    value shows the page again with the reason beside the field and what was typed."""
     kpi = get_object_for_member(request, Kpi, kpi_id)
-    form = MeasurementForm(request.POST)
-    if form.is_valid():
-        try:
-            data = form.cleaned_data
-            services.record_one(
-                kpi,
-                data["date"],
-                data["value"],
-                source=data["source"],
-                note=data["note"],
-                actor=request.user,
-            )
-        except ServiceError as e:
-            messages.error(request, str(e))
-        else:
-            messages.success(
-                request, f"Recorded {form.cleaned_data['value']:g} on {form.cleaned_data['date']}."
-            )
-        return redirect(_url(request, "kpi_detail", kpi.pk))
-    for field, errors in form.errors.items():
-        for error in errors:
-            messages.error(
-                request, f"{form.fields[field].label if field in form.fields else ''}: {error}"
-            )
+    form = MeasurementForm(request.POST, kpi=kpi)
+    if not form.is_valid():
+        return _detail_page(request, kpi.pk, form, status=422)
+    data = form.cleaned_data
+    try:
+        services.record_one(
+            kpi,
+            data["date"],
+            data["value"],
+            source=data["source"],
+            note=data["note"],
+            actor=request.user,
+        )
+    except ServiceError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Recorded {data['value']:g} on {data['date']}.")
     return redirect(_url(request, "kpi_detail", kpi.pk))
 
 
