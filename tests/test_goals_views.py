@@ -251,3 +251,131 @@ class PlainTitleTests(CairnTestCase):
             check, {"title": "Leverage synergies"}, HTTP_HX_TRIGGER_NAME="title"
         )
         self.assertContains(answer, "try “use”")
+
+
+class NothingRecordedAheadTests(CairnTestCase):
+    """Interviews and decisions are recorded once they happened; a future meeting is planned."""
+
+    def test_the_interview_form_says_what_comes_next_and_starts_today(self):
+        from django.utils import timezone
+
+        self.login("editor")
+        form = self.client.get(self.url("goals:interview_create"))
+        self.assertContains(form, "you turn what they named into pain points")
+        self.assertContains(form, f'value="{timezone.localdate():%Y-%m-%d}"')
+        # Changing an interview keeps its own date.
+        edit = self.client.get(self.url("goals:interview_edit", self.interview.pk))
+        self.assertContains(edit, f'value="{self.interview.held_on:%Y-%m-%d}"')
+
+    def test_an_interview_in_the_future_is_refused(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        self.login("editor")
+        before = (Interview.objects.count(), self.audit_count())
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        response = self.client.post(
+            self.url("goals:interview_create"),
+            {"stakeholder_name": "Lee", "stakeholder_role": "COO", "held_on": tomorrow},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            "choose today or an earlier date", response.context["form"].errors["held_on"][0]
+        )
+        self.assertEqual((Interview.objects.count(), self.audit_count()), before)
+        ok = self.client.post(
+            self.url("goals:interview_create"),
+            {"stakeholder_name": "Lee", "stakeholder_role": "COO", "held_on": timezone.localdate()},
+        )
+        self.assertEqual(ok.status_code, 302)
+
+    def test_a_decision_in_the_future_is_refused_and_a_planned_meeting_holds_none(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from cairn.governance.models import Decision, Meeting
+
+        self.login("editor")
+        tomorrow = timezone.localdate() + timedelta(days=7)
+        planned = Meeting.objects.create(
+            organization=self.org,
+            committee=self.guideposts["meeting"].committee,
+            title="Next quarter",
+            held_on=tomorrow,
+        )
+        before = (Decision.objects.count(), self.audit_count())
+        base = {"title": "Buy the scanners", "change": "", "outcome": "Bought."}
+        for data, field in [
+            ({**base, "decided_on": tomorrow}, "decided_on"),
+            ({**base, "decided_on": timezone.localdate(), "meeting": planned.pk}, "meeting"),
+        ]:
+            with self.subTest(field=field):
+                response = self.client.post(self.url("governance:decision_create"), data)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(field, response.context["form"].errors)
+        self.assertEqual((Decision.objects.count(), self.audit_count()), before)
+        # The planned meeting shows as planned and records no minutes or attendance yet.
+        page = self.client.get(self.url("governance:meeting_detail", planned.pk))
+        self.assertContains(page, "planned")
+        self.assertNotContains(page, "· held")
+        overview = self.client.get(self.url("governance:overview"))
+        self.assertContains(overview, f"{tomorrow:%a} {tomorrow.day} {tomorrow:%b %Y} · planned")
+        response = self.client.post(
+            self.url("governance:meeting_edit", planned.pk),
+            {
+                "title": "Next quarter",
+                "held_on": tomorrow,
+                "minutes": "We agreed.",
+                "attendees": [self.guideposts["seat"].pk],
+                "seen_version": planned.version,
+            },
+        )
+        self.assertEqual(set(response.context["form"].errors), {"minutes", "attendees"})
+        planned.refresh_from_db()
+        self.assertEqual((planned.minutes, list(planned.attendees.all())), ("", []))
+        # Planned without minutes is fine.
+        response = self.client.post(
+            self.url("governance:meeting_edit", planned.pk),
+            {"title": "Next quarter, moved", "held_on": tomorrow, "seen_version": planned.version},
+        )
+        self.assertEqual(response.status_code, 302)
+
+
+class PainToGoalTests(CairnTestCase):
+    def test_a_pain_point_becomes_a_goal_in_one_step(self):
+        self.login("editor")
+        pain = make_pain(self.org, "Fuel spend is known a month late", interview=self.interview)
+        pain.severity = 5
+        pain.save()
+        page = self.client.get(self.url("goals:interview_detail", self.interview.pk))
+        make = self.url("goals:painpoint_make_goal", pain.pk)
+        self.assertContains(page, f'action="{make}"')
+        self.assertContains(self.client.get(self.url("goals:painpoint_list")), f'action="{make}"')
+        before = self.audit_count()
+        response = self.client.post(make)
+        goal = BusinessGoal.objects.get(organization=self.org, title=pain.title)
+        self.assertRedirects(response, self.url("goals:goal_edit", goal.pk))
+        self.assertEqual(list(pain.goals.all()), [goal])
+        self.assertEqual(goal.priority, 1)  # severity 5: high
+        self.assertIn(self.interview.stakeholder_name, goal.description)
+        self.assertEqual(goal.created_by, self.editor)
+        self.assertEqual(self.audit_count(), before + 2)  # the goal, the pain point's link
+        events = AuditEvent.objects.order_by("-pk")[:2]
+        self.assertEqual({e.object_type for e in events}, {"goals.businessgoal", "goals.painpoint"})
+
+    def test_only_editors_and_only_their_own_pain_points(self):
+        self.login("viewer")
+        self.assertEqual(
+            self.client.post(self.url("goals:painpoint_make_goal", self.pain.pk)).status_code, 403
+        )
+        self.login("editor")
+        other = self.url("goals:painpoint_make_goal", self.other_pain.pk)
+        self.assertEqual(self.client.post(other).status_code, 404)
+        self.assertEqual(
+            self.client.get(self.url("goals:painpoint_make_goal", self.pain.pk)).status_code, 405
+        )
+        self.assertFalse(
+            BusinessGoal.objects.filter(title=self.other_pain.title, organization=self.org).exists()
+        )

@@ -1,9 +1,19 @@
 from django import forms
+from django.utils import timezone
 
 from cairn.core.forms import OrgModelForm
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def not_in_future(day, what: str):
+    """Refuse a date after today for something that has already happened."""
+    if day and day > timezone.localdate():
+        raise forms.ValidationError(
+            f"{what} is recorded once it has happened: choose today or an earlier date."
+        )
+    return day
 
 
 class BusinessGoalForm(OrgModelForm):
@@ -54,6 +64,14 @@ class InterviewForm(OrgModelForm):
                 for name in ("keeps_up_at_night", "biggest_obstacle", "magic_wand", "notes")
             },
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["held_on"].initial = timezone.localdate()
+
+    def clean_held_on(self):
+        return not_in_future(self.cleaned_data["held_on"], "An interview")
 
 
 class PainPointForm(OrgModelForm):

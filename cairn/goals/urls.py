@@ -21,4 +21,9 @@ urlpatterns = [
     path("pain-points/new/", views.painpoint_create, name="painpoint_create"),
     path("pain-points/<int:painpoint_id>/edit/", views.painpoint_edit, name="painpoint_edit"),
     path("pain-points/<int:painpoint_id>/delete/", views.painpoint_delete, name="painpoint_delete"),
+    path(
+        "pain-points/<int:painpoint_id>/make-goal/",
+        views.painpoint_make_goal,
+        name="painpoint_make_goal",
+    ),
 ]

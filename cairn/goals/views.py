@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import delete_page, form_page
 from cairn.core.forms import parse_id
 from cairn.core.models import Role
+from cairn.goals import services
 from cairn.goals.forms import BusinessGoalForm, InterviewForm, ITMissionForm, PainPointForm
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 
@@ -29,6 +31,12 @@ ROLE_LIST = {
         "Head of Operations",
     ],
 }
+
+
+INTERVIEW_NEXT = (
+    "What the executive said, in their words. Next, on the interview's page, you turn what "
+    "they named into pain points, each linked to the goals it puts at risk."
+)
 
 
 def _url(request, name: str, *args) -> str:
@@ -184,7 +192,7 @@ def interview_create(request):
         title="Record an interview",
         cancel_url=_url(request, "interview_list"),
         success_url=lambda i: _url(request, "interview_detail", i.pk),
-        context={"datalist": ROLE_LIST},
+        context={"datalist": ROLE_LIST, "lead": INTERVIEW_NEXT},
     )
 
 
@@ -264,3 +272,15 @@ def painpoint_edit(request, painpoint_id: int):
 def painpoint_delete(request, painpoint_id: int):
     pain = get_object_for_member(request, PainPoint, painpoint_id)
     return delete_page(request, pain, success_url=_url(request, "painpoint_list"))
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def painpoint_make_goal(request, painpoint_id: int):
+    """Make a business goal of a pain point in one step; then open it to reword it."""
+    pain = get_object_for_member(request, PainPoint, painpoint_id)
+    goal = services.goal_from_pain_point(pain, actor=request.user)
+    messages.success(
+        request, f"“{goal}” is now a business goal, linked to the pain point: reword it freely."
+    )
+    return redirect(_url(request, "goal_edit", goal.pk))

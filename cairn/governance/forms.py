@@ -1,8 +1,9 @@
 from django import forms
+from django.utils import timezone
 
 from cairn.core.forms import OrgModelForm, StyledForm
 from cairn.core.models import Membership
-from cairn.goals.forms import DATE
+from cairn.goals.forms import DATE, not_in_future
 from cairn.governance.models import (
     Action,
     AgendaItem,
@@ -86,6 +87,16 @@ class MeetingForm(OrgModelForm):
         }
         labels = {"attendees": "Who came"}
 
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("held_on")
+        if day and day > timezone.localdate():  # planned: nothing of it is recorded as held yet
+            if cleaned.get("minutes", "").strip():
+                self.add_error("minutes", "Minutes are written once the meeting is held.")
+            if cleaned.get("attendees"):
+                self.add_error("attendees", "Who came is recorded once the meeting is held.")
+        return cleaned
+
     def save(self, commit=True):
         meeting = super().save(commit=False)
         if not meeting.committee_id:
@@ -157,6 +168,18 @@ class DecisionForm(OrgModelForm):
         else:  # a recorded decision's effect is history: only its words can change
             for name in ("change", "initiatives"):
                 self.fields[name].disabled = True
+
+    def clean_decided_on(self):
+        return not_in_future(self.cleaned_data["decided_on"], "A decision")
+
+    def clean_meeting(self):
+        meeting = self.cleaned_data.get("meeting")
+        if meeting and meeting.held_on > timezone.localdate():
+            raise forms.ValidationError(
+                f"This meeting is planned for {meeting.held_on:%d %b %Y}: "
+                "record its decisions once it is held."
+            )
+        return meeting
 
 
 class QuickDecisionForm(StyledForm):
@@ -252,7 +275,6 @@ class ApproveScenarioForm(StyledForm):
     )
 
     def __init__(self, *args, organization, **kwargs):
-        from django.utils import timezone
 
         super().__init__(*args, **kwargs)
         # A decision is dated its meeting's day, so only meetings already held (or today's).

@@ -92,6 +92,11 @@ class Meeting(OrgModel):
     def is_past(self) -> bool:
         return self.held_on < timezone.localdate()
 
+    @property
+    def is_planned(self) -> bool:
+        """Not held yet: a date after today (nothing of it is recorded as held)."""
+        return self.held_on > timezone.localdate()
+
 
 class AgendaKind(models.TextChoices):
     APPROVAL = "approval", "Initiative awaiting approval"
