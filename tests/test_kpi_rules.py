@@ -10,11 +10,15 @@ from django.test import SimpleTestCase
 
 from cairn.kpis import formula
 from cairn.kpis.status import (
+    STATUS_RULE,
+    Forecast,
     Plan,
     Status,
     forecast,
+    headline,
     is_stale,
     progress,
+    questions,
     roll_up,
     rule,
     status,
@@ -181,3 +185,92 @@ class ForecastTests(SimpleTestCase):
         points.append((date(2025, 3, 1), 3.0))
         self.assertIsNotNone(forecast(points, UP, today=date(2025, 3, 1)))
         self.assertIsNone(forecast(points, UP, today=date(2028, 1, 1)))
+
+
+def outlook(value: float) -> Forecast:
+    """A forecast landing on ``value`` at UP's target date."""
+    return Forecast(value, value - 5, value + 5, UP.reached(value), 12)
+
+
+class HeadlineTests(SimpleTestCase):
+    """UP at HALFWAY: the path says 150; the tolerance is 10 units (10% of 100 → 200)."""
+
+    def test_on_the_path_but_the_forecast_misses_beyond_the_tolerance_is_at_risk(self):
+        self.assertEqual(headline(UP, 150, HALFWAY, outlook(191)), Status.ON_TRACK)  # 9 short
+        self.assertEqual(headline(UP, 150, HALFWAY, outlook(189)), Status.AT_RISK)  # 11 short
+        self.assertEqual(headline(UP, 150, HALFWAY, outlook(120)), Status.AT_RISK)  # never worse
+        self.assertEqual(headline(UP, 150, HALFWAY, None), Status.ON_TRACK)
+
+    def test_behind_the_path_and_missing_badly_is_off_track(self):
+        self.assertEqual(headline(UP, 135, HALFWAY, outlook(181)), Status.AT_RISK)  # 19 short
+        self.assertEqual(headline(UP, 135, HALFWAY, outlook(179)), Status.OFF_TRACK)  # 21 short
+
+    def test_a_forecast_never_makes_a_status_better(self):
+        self.assertEqual(headline(UP, 135, HALFWAY, outlook(250)), Status.AT_RISK)
+        self.assertEqual(headline(UP, 120, HALFWAY, outlook(250)), Status.OFF_TRACK)
+        self.assertEqual(headline(UP, 200, HALFWAY, outlook(120)), Status.ACHIEVED)
+
+    def test_lower_is_better_mirrors_it(self):
+        # DOWN at HALFWAY: the path says 40; the tolerance is 2 units (10% of 50 → 30).
+        self.assertEqual(
+            headline(DOWN, 40, HALFWAY, Forecast(31.5, 30, 33, False, 12)), Status.ON_TRACK
+        )
+        self.assertEqual(
+            headline(DOWN, 40, HALFWAY, Forecast(32.5, 30, 33, False, 12)), Status.AT_RISK
+        )
+
+    def test_the_forecast_says_when_it_is_within_the_tolerance(self):
+        points = [(date(2025, 1, 1) + timedelta(days=100 * i), 100 + 9.5 * i) for i in range(5)]
+        ahead = forecast(points, UP, today=date(2026, 1, 1))
+        self.assertFalse(ahead.meets_target)  # 195 at the target date
+        self.assertTrue(ahead.within_tolerance)
+        self.assertIn("within the tolerance", ahead.verdict)
+
+    def test_the_rule_sentence_names_the_forecast(self):
+        self.assertIn("the forecast misses by more than 10%", STATUS_RULE)
+        self.assertIn("behind and the forecast misses by more than 20%", rule(10))
+
+
+class QuestionTests(SimpleTestCase):
+    DAY = date(2025, 6, 30)
+
+    def fields(self, value, day=DAY, **kw):
+        return [f for f, _ in questions(day, value, **kw)]
+
+    def test_percentages_outside_0_to_100(self):
+        self.assertEqual(self.fields(100.0, unit="%"), [])
+        self.assertEqual(self.fields(0.0, unit="%"), [])
+        self.assertEqual(self.fields(100.5, unit="%"), ["value"])
+        self.assertEqual(self.fields(-1, unit=" % "), ["value"])
+        self.assertEqual(self.fields(140.0, unit="days"), [])
+
+    def test_the_kpis_own_bounds(self):
+        self.assertEqual(self.fields(5, low=5, high=10), [])
+        self.assertEqual(self.fields(4.9, low=5, high=10), ["value"])
+        self.assertEqual(self.fields(10.1, low=5), [])
+        self.assertEqual(self.fields(10.1, high=10), ["value"])
+
+    def test_a_date_before_the_baseline(self):
+        self.assertEqual(self.fields(1, baseline_date=self.DAY), [])
+        self.assertEqual(self.fields(1, baseline_date=self.DAY + timedelta(days=1)), ["date"])
+
+    def test_a_jump_more_than_five_times_the_median_step_once_there_are_four_values(self):
+        series = [
+            (date(2025, m, 1), v) for m, v in zip((1, 2, 3, 4), (10, 12, 11, 13), strict=True)
+        ]
+        # Steps 2, 1, 2: the median is 2, so up to 10 away from the value before (13) passes.
+        self.assertEqual(self.fields(23, points=series), [])
+        self.assertEqual(self.fields(23.5, points=series), ["value"])
+        self.assertEqual(self.fields(2.5, points=series), ["value"])
+        # Measured before the series: compared with its first value; three values say nothing.
+        self.assertEqual(self.fields(30, day=date(2024, 12, 1), points=series), ["value"])
+        self.assertEqual(self.fields(1000, points=series[:3]), [])
+        # The value it replaces on the same date does not count; a flat series has no step.
+        self.assertEqual(self.fields(13, day=date(2025, 4, 1), points=series), [])
+        self.assertEqual(self.fields(99, points=[(date(2025, m, 1), 5.0) for m in range(1, 6)]), [])
+
+    def test_every_reason_names_the_value(self):
+        found = questions(self.DAY, 120, unit="%", high=110, baseline_date=date(2026, 1, 1))
+        self.assertEqual([f for f, _ in found], ["value", "value", "date"])
+        self.assertIn("120% is outside 0–100%", found[0][1])
+        self.assertIn("before the baseline date, 2026-01-01", found[2][1])

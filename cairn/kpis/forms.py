@@ -132,7 +132,9 @@ class MeasurementForm(StyledForm):
     source = forms.CharField(max_length=120, required=False)
     note = forms.CharField(max_length=500, required=False)
     # Hidden until Cairn has a question about the value; then a checkbox beside the reason.
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label="Yes, keep this value", required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, kpi: Kpi | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,9 +159,8 @@ class MeasurementForm(StyledForm):
             self.add_error(field, f"{reason} Tick “Yes, keep this value” if it is right.")
         if found:
             self.asks = True
-            confirm = self.fields["confirm"]
-            confirm.widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
-            confirm.label = "Yes, keep this value"
+            widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+            self.fields["confirm"].widget = widget
         return cleaned
 
 
