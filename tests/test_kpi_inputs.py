@@ -3,9 +3,12 @@ in imports, through the API) and targets on the wrong side of the baseline."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, timedelta
 
+from django.core.management import call_command
+from django.test import TestCase
 from django.utils import timezone
 
 from cairn.core import services as core
@@ -63,6 +66,22 @@ class HeadlineStatusTests(InputTestCase):
         self.assertContains(listed, "Flat")
         board = self.client.get(self.url("org_home"))
         self.assertContains(board, STATUS_RULE)
+
+
+class DemoStoryTests(TestCase):
+    def test_the_demo_reads_as_its_story_says(self):
+        call_command("demo", stdout=io.StringIO())
+        status = dict(Kpi.objects.values_list("name", "status_code"))
+        self.assertEqual(status["Share of revenue from digital channels"], "on_track")
+        self.assertEqual(status["Net Promoter Score"], "on_track")
+        self.assertEqual(status["Share of website visits that end in a purchase"], "at_risk")
+        self.assertEqual(status["Orders shipped"], "at_risk")
+        self.assertEqual(status["Customer questions answered on first contact"], "off_track")
+        self.assertEqual(status["Working days to close the books each month"], "achieved")
+        self.assertEqual(status["Rental bookings per month"], "off_track")
+        conversion = Kpi.objects.get(name="Share of website visits that end in a purchase")
+        outlook = conversion.forecast(timezone.localdate())
+        self.assertFalse(outlook.within_tolerance)  # the red forecast beside "At risk"
 
 
 class MeasurementPageTests(InputTestCase):

@@ -18,6 +18,8 @@ STRUCTURE: dict[str, tuple[str, ...]] = {
         "name",
         "description",
         "unit",
+        "min_value",
+        "max_value",
         "direction",
         "rhythm",
         "replaces",

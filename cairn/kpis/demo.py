@@ -1,10 +1,13 @@
 """Summit Outfitters' ascent: KPIs for every goal, with two and a half years of values.
 
-The story the figures tell: digital sales and the net promoter score are on
-track; website conversion is at risk; first-contact resolution is off track
+The story the figures tell (by the one headline status, ``status.headline``):
+digital sales and the net promoter score are on track; website conversion is at
+risk (on the straight path today, but its forecast misses the target); orders
+shipped too, for the same reason; first-contact resolution is off track
 (the knowledge base is approved but not yet under way); the month-end close reached its
 target (a win to record); recovery after a till failure reached it and was
-celebrated; rental bookings have not been reported for months (stale); and IT
+celebrated; rental bookings have not been reported for months (stale, and off
+track: behind the path and heading far short); and IT
 cost per order is calculated from two measured KPIs.
 
 Dates are relative to the day the demo is loaded, so the story stays true.
@@ -107,6 +110,8 @@ KPIS = [
             "rhythm": "quarterly",
             "owner": "Grace Mbeki",
             "replaces": "Help-desk tickets closed",
+            "min_value": -100.0,  # a score out of ±100: anything else is a typing mistake
+            "max_value": 100.0,
             "baseline_value": 22.0,
             "target_value": 45.0,
             "target_date": date(2029, 12, 31),
