@@ -58,7 +58,14 @@ def load() -> Organization:
     for username, first, last, _, _ in DEMO_USERS:
         users[username] = _user(username, first, last)
     owner = users["demo-owner"]
-    org = _org("Summit Outfitters", "summit", owner, fiscal_year_start=4, planning_horizon_years=4)
+    org = _org(
+        "Summit Outfitters",
+        "summit",
+        owner,
+        fiscal_year_start=4,
+        planning_horizon_years=4,
+        currency="EUR",
+    )
     for username, _, _, role, title in DEMO_USERS:
         Membership.objects.get_or_create(
             user=users[username], organization=org, defaults={"role": role, "job_title": title}
@@ -76,6 +83,8 @@ def load() -> Organization:
         make_document(org, actor=owner, via=AuditVia.CLI)
 
     # A second client, so a consultant's switch between organisations can be seen.
-    other = _org("Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3)
+    other = _org(
+        "Harbour Dental Group", "harbour-dental", owner, planning_horizon_years=3, currency="GBP"
+    )
     goals_demo.load_small(other, owner)
     return org

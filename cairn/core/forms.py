@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from cairn.core.models import Invitation, Organization, Role
+from cairn.core.money import DEFAULT_CURRENCY
 
 
 def style_fields(form: forms.BaseForm) -> None:
@@ -187,7 +188,13 @@ class SetupForm(SignUpForm):
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ("name", "fiscal_year_start", "planning_horizon_years", "change_target_percent")
+        fields = (
+            "name",
+            "currency",
+            "fiscal_year_start",
+            "planning_horizon_years",
+            "change_target_percent",
+        )
         widgets = {
             "fiscal_year_start": forms.Select(
                 choices=[(m, calendar.month_name[m]) for m in range(1, 13)]
@@ -197,12 +204,17 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self)
+        # Left out (an older script, the API), the currency stays what it was.
+        self.fields["currency"].required = False
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the organisation a name.")
         return name
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"] or self.instance.currency or DEFAULT_CURRENCY
 
 
 class InvitationForm(forms.ModelForm):

@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from cairn.core.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+
 
 def hash_key(key: str) -> str:
     """Hash a one-time link or API token: only the hash is stored."""
@@ -58,6 +60,12 @@ class Organization(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="Share of IT spending meant to change the business rather than run it.",
     )
+    currency = models.CharField(
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        default=DEFAULT_CURRENCY,
+        help_text="Every amount in Cairn is shown and exported in it.",
+    )
     # Set when an editor dismisses the getting-started checklist on the dashboard.
     checklist_dismissed = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -67,6 +75,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def money(self, amount, *, short: bool = False) -> str:
+        """An amount in this organisation's currency, as ``format_money`` writes it."""
+        return format_money(amount, self.currency, short=short)
 
 
 class Membership(models.Model):

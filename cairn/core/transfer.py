@@ -63,7 +63,13 @@ ORDER = [
     "documents.StrategyDocument",
 ]
 SKIPPED = {"id", "organization", "created", "updated", "created_by", "version", "pdf"}
-SETTINGS = ("name", "fiscal_year_start", "planning_horizon_years", "change_target_percent")
+SETTINGS = (
+    "name",
+    "currency",
+    "fiscal_year_start",
+    "planning_horizon_years",
+    "change_target_percent",
+)
 # What the number in an agenda point's source ("kind:id") refers to.
 SOURCES = {
     "initiative": "portfolio.Initiative",

@@ -103,7 +103,12 @@ def checklist_dismiss(request):
     return redirect("org_home", org_slug=request.org.slug)
 
 
-SETTINGS_ON_CREATE = ("fiscal_year_start", "planning_horizon_years", "change_target_percent")
+SETTINGS_ON_CREATE = (
+    "currency",
+    "fiscal_year_start",
+    "planning_horizon_years",
+    "change_target_percent",
+)
 
 
 def _starting_points(user) -> list[tuple[str, str]]:

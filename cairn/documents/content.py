@@ -75,6 +75,7 @@ def gather(org) -> dict[str, Any]:
 
     return {
         "organization": org.name,
+        "currency": org.currency,
         "made_on": today.isoformat(),
         "made_at": timezone.now().isoformat(timespec="seconds"),
         "destination": {

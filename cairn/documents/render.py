@@ -7,6 +7,7 @@ import io
 
 from django.template.loader import render_to_string
 
+from cairn.core.money import format_money
 from cairn.documents import charts, content
 
 SECTIONS = [
@@ -46,8 +47,9 @@ def pdf(data: dict) -> bytes:
     return HTML(string=html(data, for_pdf=True)).write_pdf()
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
+def _money(value: float, data: dict) -> str:
+    # Documents made before organisations had a currency carry none: the figure alone.
+    return format_money(value, data.get("currency", ""))
 
 
 def markdown(data: dict) -> str:
@@ -72,14 +74,14 @@ def markdown(data: dict) -> str:
     out += [""] + [f"- {g['title']}: {g['count']}" for g in d["terrain"]["gaps"]] + [""]
     p = d["path"]
     out += ["## 3. Path: what we will do, and what not", "", "Chosen:", ""]
-    out += [f"- {i['title']} ({i['status']}, {_money(i['one_off_cost'])})" for i in p["chosen"]]
+    out += [f"- {i['title']} ({i['status']}, {_money(i['one_off_cost'], d)})" for i in p["chosen"]]
     out += ["", "Quick wins:", ""] + [f"- {i['title']}" for i in p["quick_wins"]]
     out += ["", "Strategic bets:", ""] + [f"- {i['title']}" for i in p["strategic_bets"]]
     out += ["", "Said no to, for now:", ""]
     out += [f"- {i['title']}: {i['why'] or i['status']}" for i in p["said_no"]]
     out += [
         "",
-        f"Run {_money(p['run'])}, change {_money(p['change'])} "
+        f"Run {_money(p['run'], d)}, change {_money(p['change'], d)} "
         f"(target: {p['change_target']}% change).",
         "",
     ]

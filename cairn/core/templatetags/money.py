@@ -1,0 +1,31 @@
+"""Amounts in the organisation's currency and numbers without meaningless decimals:
+``{{ amount|money:org }}``, ``{{ amount|money_short:org }}``, ``{{ score|plain_number }}``."""
+
+from django import template
+
+from cairn.core.money import format_money, format_number
+
+register = template.Library()
+
+
+def _currency(org) -> str:
+    # An organisation, or a currency code (documents and exports pass the code alone).
+    return org if isinstance(org, str) else org.currency
+
+
+@register.filter
+def money(amount, org) -> str:
+    """$1,250,000."""
+    return format_money(amount, _currency(org))
+
+
+@register.filter
+def money_short(amount, org) -> str:
+    """$1.25M, for cards and charts."""
+    return format_money(amount, _currency(org), short=True)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """1064.0 → 1,064; 3.25 stays 3.25."""
+    return format_number(value)
