@@ -216,6 +216,28 @@ class HtmxTests(CairnTestCase):
         self.assertEqual(ok["HX-Retarget"], f"#goal-{goal.pk}")
         self.assertContains(ok, "IT answers in one contact")
         self.assertNotContains(ok, "No IT mission yet")
+        # The page's figures come along out of band: no goal is without a mission now.
+        self.assertContains(
+            ok, '<div class="row row-cards mb-3" id="destination-stats" hx-swap-oob="true">'
+        )
+        self.assertRegex(
+            ok.content.decode(),
+            r'<div class="h1 mb-0">0</div><div class="text-secondary">goals without an IT mission',
+        )
+
+    def test_inline_mission_answer_has_a_fixed_query_count(self):
+        self.login("editor")
+        goal = make_goal(self.org, "Needs a mission")
+        url = self.url("goals:mission_create") + f"?goal={goal.pk}"
+        data = {"statement": "IT answers in one contact", "goals": [goal.pk]}
+        # session, user, membership+org; the chosen goals; the save (two savepoints, the
+        # insert, its goal links read and written, a release, the goals for the audit, the
+        # audit event, a release); the card (goal, missions, pain points); the figures
+        # (goals with and without a mission, interviews, unlinked pain points)
+        first = self.assertQueryCount(
+            3 + 1 + 9 + 3 + 3, self.client.post, url, data, HTTP_HX_REQUEST="true"
+        )
+        self.assertContains(first, 'id="destination-stats"')
 
     def test_htmx_form_without_card_redirects(self):
         self.login("editor")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,6 +66,20 @@ def destination(request):
     return render(request, "goals/destination.html", {"goals": goals, "stats": stats})
 
 
+def destination_stats(org) -> dict:
+    """The destination's four figures, counted in the database (three queries)."""
+    goals = BusinessGoal.objects.filter(organization=org).aggregate(
+        goals=Count("pk", distinct=True),
+        with_mission=Count("pk", distinct=True, filter=Q(missions__isnull=False)),
+    )
+    return {
+        "goals": goals["goals"],
+        "without_mission": goals["goals"] - goals["with_mission"],
+        "interviews": Interview.objects.filter(organization=org).count(),
+        "unlinked_pains": PainPoint.objects.filter(organization=org, goals__isnull=True).count(),
+    }
+
+
 def _goal_card(request, goal_id: int):
     """The refreshed card of one goal, swapped in place of the card on the page."""
     goal = goals_with_links(request.org).filter(pk=goal_id).first()
@@ -73,7 +87,13 @@ def _goal_card(request, goal_id: int):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = _url(request, "destination")
         return response
-    response = render(request, "goals/partials/goal_card.html", {"goal": goal})
+    # The card, and the page's figures swapped out of band (a mission changes
+    # "goals without an IT mission").
+    response = render(
+        request,
+        "goals/partials/goal_card_and_stats.html",
+        {"goal": goal, "stats": destination_stats(request.org), "oob": True},
+    )
     response["HX-Retarget"] = f"#goal-{goal_id}"
     response["HX-Reswap"] = "outerHTML"
     return response

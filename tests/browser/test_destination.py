@@ -56,6 +56,8 @@ def test_add_goal_and_mission(page, live_server, org, screenshot):
     card = page.locator("article", has_text="regional leader in customer service")
     expect(card).to_be_visible()
     expect(card.get_by_text("No IT mission yet.")).to_be_visible()
+    without = page.locator("#destination-stats .card", has_text="goals without an IT mission")
+    expect(without.locator(".h1")).to_have_text("1")
 
     # The IT mission is added in place, without leaving the page.
     card.get_by_role("link", name="Add an IT mission").click()
@@ -66,6 +68,7 @@ def test_add_goal_and_mission(page, live_server, org, screenshot):
     card = page.locator("article", has_text="regional leader in customer service")
     expect(card.get_by_text("every order and call in one screen")).to_be_visible()
     expect(card.get_by_text("No IT mission yet.")).to_have_count(0)
+    expect(without.locator(".h1")).to_have_text("0")  # the figure follows, out of band
     assert re.search(r"/o/summit/destination/", page.url)
 
     page.reload()
@@ -96,3 +99,36 @@ def test_phone_menu_opens(page, live_server, org):
     page.get_by_role("button", name="1 · Destination").click()
     page.get_by_role("link", name="Executive interviews").click()
     expect(page.get_by_role("heading", name="Executive interviews")).to_be_visible()
+
+
+def test_an_interview_then_a_pain_point_that_becomes_a_goal(page, live_server, org, screenshot):
+    from datetime import date, timedelta
+
+    from cairn.goals.models import BusinessGoal, PainPoint
+
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server)
+    o = f"{live_server.url}/o/summit"
+    page.goto(f"{o}/interviews/new/")
+    expect(page.get_by_text("you turn what they named into pain points")).to_be_visible()
+    expect(page.get_by_label("Date")).to_have_value(date.today().isoformat())
+    page.get_by_label("Name").fill("Priya Shah")
+    page.get_by_label("Role").fill("CFO")
+    page.get_by_label("Date").fill((date.today() + timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("choose today or an earlier date")).to_be_visible()
+    page.get_by_label("Date").fill(date.today().isoformat())
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Add a pain point").click()
+    page.get_by_label("Title").fill("Fuel spend is known a month late")
+    page.get_by_role("button", name="Save").click()
+    page.goto(f"{o}/interviews/")
+    page.get_by_role("link", name="Priya Shah").first.click()
+    screenshot("interview-pain-points")
+    page.get_by_role("button", name="Make it a goal").click()
+    expect(page.get_by_text("is now a business goal")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Fuel spend is known a month late")
+    goal = BusinessGoal.objects.get(organization=org)
+    assert list(PainPoint.objects.get(organization=org).goals.all()) == [goal]
+    page.goto(f"{o}/destination/")
+    expect(page.locator("article", has_text="Fuel spend is known a month late")).to_be_visible()
