@@ -78,6 +78,19 @@ def test_import_a_csv_and_see_the_dashboard_change(page, live_server, screenshot
     expect(page.get_by_text("At this pace", exact=True)).to_be_visible()
     screenshot("kpi-detail")
 
+    # A percentage over 100 is asked about, beside the field, with what was typed kept.
+    page.get_by_label("Date", exact=True).fill("2026-01-31")
+    page.get_by_label("Value", exact=True).fill("140")
+    page.get_by_label("Source", exact=True).fill("typed by hand")
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("140% is outside 0–100%")).to_be_visible()
+    expect(page.get_by_label("Value", exact=True)).to_have_value("140")
+    expect(page.get_by_label("Source", exact=True)).to_have_value("typed by hand")
+    screenshot("kpi-value-questioned")
+    page.get_by_label("Yes, keep this value").check()
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("Recorded 140 on 2026-01-31.")).to_be_visible()
+
 
 def test_a_formula_is_checked_as_it_is_typed(page, live_server, screenshot):
     owner = User.objects.create_user("morgan", password=PASSWORD)
