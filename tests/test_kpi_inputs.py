@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 from datetime import date, timedelta
+from importlib import import_module
 
+from django.apps import apps
 from django.core.management import call_command
 from django.test import TestCase
 from django.utils import timezone
@@ -66,6 +68,11 @@ class HeadlineStatusTests(InputTestCase):
         self.assertContains(listed, "Flat")
         board = self.client.get(self.url("org_home"))
         self.assertContains(board, STATUS_RULE)
+
+        # Statuses stored by the old rule are worked out again by the migration.
+        Kpi.objects.filter(pk=kpi.pk).update(status_code="on_track", status_rank=1)
+        import_module("cairn.kpis.migrations.0004_headline_status").restate(apps, None)
+        self.assertEqual(Kpi.objects.get(pk=kpi.pk).status_code, "at_risk")
 
 
 class DemoStoryTests(TestCase):
