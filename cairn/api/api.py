@@ -1,12 +1,13 @@
 """The REST API, version 1: assembled from each app's ``api.py``."""
 
 from django.http import Http404
-from ninja import NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
+from ninja.errors import ValidationError
 from ninja.parser import Parser
 
 from cairn.aigov.api import router as aigov_router
 from cairn.api.auth import AUTH
-from cairn.api.common import FieldError
+from cairn.api.common import FieldError, plain_error
 from cairn.assessment.api import router as terrain_router
 from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
@@ -51,6 +52,13 @@ def field_error(request, exc: FieldError):
     return api.create_response(request, {"detail": exc.detail}, status=422)
 
 
+@api.exception_handler(ValidationError)
+def invalid(request, exc: ValidationError):
+    return api.create_response(
+        request, {"detail": [plain_error(e) for e in exc.errors]}, status=422
+    )
+
+
 @api.exception_handler(ConflictError)
 def conflict(request, exc: ConflictError):
     return api.create_response(request, {"detail": str(exc)}, status=409)
@@ -70,6 +78,7 @@ class OrgOut(Schema):
     slug: str
     name: str
     role: str
+    currency: str = Field(..., description="ISO 4217 code of every amount in this organisation.")
 
 
 orgs = Router(tags=["Organisations"])
@@ -78,7 +87,12 @@ orgs = Router(tags=["Organisations"])
 @orgs.get("/orgs", response=list[OrgOut], operation_id="list_orgs", summary="My organisations")
 def list_orgs(request):
     return [
-        {"slug": m.organization.slug, "name": m.organization.name, "role": m.role}
+        {
+            "slug": m.organization.slug,
+            "name": m.organization.name,
+            "role": m.role,
+            "currency": m.organization.currency,
+        }
         for m in Membership.objects.filter(user=request.auth).select_related("organization")
     ]
 

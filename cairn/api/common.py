@@ -16,6 +16,7 @@ from ninja.responses import Status
 from cairn.core import services
 from cairn.core.access import get_membership
 from cairn.core.models import AuditVia, Membership, Role
+from cairn.core.money import places_message, too_large_message, too_small_message
 
 MAX_ID = 2**63 - 1  # the largest id any supported database stores
 
@@ -65,6 +66,23 @@ class FieldError(Exception):
             for field, messages in errors.items()
             for message in messages
         ]
+
+
+# Pydantic's words for a number out of bounds, and the plain ones forms and imports use.
+_PLAIN = {
+    "less_than_equal": ("le", too_large_message),
+    "greater_than_equal": ("ge", too_small_message),
+    "decimal_max_places": ("decimal_places", places_message),
+}
+
+
+def plain_error(error: dict) -> dict:
+    """One entry of a 422 answer, with a number's limits in the words the form uses."""
+    kind = _PLAIN.get(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind is None or kind[0] not in ctx:
+        return error
+    return {**error, "msg": kind[1](ctx[kind[0]])}
 
 
 def membership_for(request: HttpRequest, org: str, role: Role = Role.VIEWER) -> Membership:

@@ -49,6 +49,10 @@ class Kind:
     def headers(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def headers_for(self, org: Organization) -> list[str]:
+        """The headers an export writes: amounts say the organisation's currency."""
+        return [c.heading(org.currency) for c in self.columns]
+
 
 def names_of(model, org: Organization, field: str = "name") -> dict[str, int]:
     return dict(model.objects.filter(organization=org).values_list(field, "pk"))
@@ -85,7 +89,14 @@ def plain(row: dict, *names: str, defaults: dict | None = None) -> dict[str, Any
 
 TEAM_COLUMNS = [
     NAME,
-    Column("headcount", kind="decimal", minimum=0, maximum=100000, help="Full-time equivalents."),
+    Column(
+        "headcount",
+        kind="decimal",
+        minimum=0,
+        maximum=100000,
+        decimal_places=1,
+        help="Full-time equivalents.",
+    ),
     Column("lead", max_length=120),
     Column("skills", max_length=500, help="Comma-separated."),
 ]
@@ -228,7 +239,13 @@ APPLICATION_COLUMNS = [
     Column("vendor", max_length=120),
     Column("owner", max_length=120),
     Column(
-        "annual_cost", kind="decimal", minimum=0, maximum=10**11, help="Per year, no currency sign."
+        "annual_cost",
+        kind="decimal",
+        minimum=0,
+        maximum=10**11,
+        decimal_places=2,
+        money=True,
+        help="Per year, in the organisation's currency, without its sign.",
     ),
     Column("users", kind="int", minimum=0, maximum=10**8),
     Column("lifecycle", kind="choice", choices=tuple(Lifecycle.values)),

@@ -343,7 +343,7 @@ def export(request, kind: str, fmt: str):
     spec = _kind(kind)
     if fmt not in FORMATS:
         raise Http404
-    content = write_table(spec.headers, spec.export(request.org), fmt)
+    content = write_table(spec.headers_for(request.org), spec.export(request.org), fmt)
     return download(content, f"{request.org.slug}-{kind}.{fmt}", fmt)
 
 
@@ -355,5 +355,7 @@ def template(request, kind: str, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     return download(
-        write_table(spec.headers, spec.examples, fmt), f"cairn-{kind}-template.{fmt}", fmt
+        write_table(spec.headers_for(request.org), spec.examples, fmt),
+        f"cairn-{kind}-template.{fmt}",
+        fmt,
     )

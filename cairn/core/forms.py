@@ -8,10 +8,12 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator as MaxValue
+from django.core.validators import MinValueValidator as MinValue
 from django.db import models
 
 from cairn.core.models import Invitation, Organization, Role
-from cairn.core.money import DEFAULT_CURRENCY
+from cairn.core.money import DEFAULT_CURRENCY, number_problem
 
 
 def style_fields(form: forms.BaseForm) -> None:
@@ -81,12 +83,36 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def bounded_formfield(db_field: models.Field, **kwargs):
-    """Form fields for model fields, with bounded ids for links to other rows."""
+    """Form fields for model fields, with bounded ids for links to other rows and numbers
+    whose limits are told in plain words."""
     if isinstance(db_field, models.ManyToManyField):
         kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)
     elif isinstance(db_field, models.ForeignKey):
         kwargs.setdefault("form_class", BoundedModelChoiceField)
-    return db_field.formfield(**kwargs)
+    field = db_field.formfield(**kwargs)
+    if isinstance(db_field, models.DecimalField) and field is not None:
+        plain_number_limits(field, db_field)
+    return field
+
+
+def plain_number_limits(field: forms.Field, db_field: models.DecimalField) -> None:
+    """Check a decimal's bounds and places on the form with the words of imports and the API
+    (core.money), instead of Django's "Ensure that there are no more than 12 digits before
+    the decimal point". The model's own validators then find nothing left to refuse."""
+    minimum = next((v.limit_value for v in db_field.validators if isinstance(v, MinValue)), None)
+    maximum = next((v.limit_value for v in db_field.validators if isinstance(v, MaxValue)), None)
+    if maximum is None:  # the largest number the column holds
+        places = Decimal(10) ** -db_field.decimal_places
+        maximum = Decimal(10) ** (db_field.max_digits - db_field.decimal_places) - places
+
+    def check(value: Decimal | None) -> None:
+        if value is None:
+            return
+        problem = number_problem(value, minimum, maximum, db_field.decimal_places)
+        if problem:
+            raise ValidationError(problem, code="limit")
+
+    field.validators = [check]
 
 
 def plain_language_check(widget: forms.Widget, organization: Organization) -> None:

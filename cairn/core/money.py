@@ -95,13 +95,14 @@ def format_number(value, places: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def range_message(minimum, maximum) -> str:
-    """The plain words for a number out of range, the same in a form, an import and the API."""
-    if minimum is None:
-        return f"Enter a number no more than {format_number(maximum)}."
-    if maximum is None:
-        return f"Enter a number of at least {format_number(minimum)}."
-    return f"Enter a number from {format_number(minimum)} to {format_number(maximum)}."
+# The plain words for a number out of bounds, the same in a form, an import and the API
+# (which knows one bound at a time, so each message names only the one crossed).
+def too_large_message(maximum) -> str:
+    return f"Enter a number no more than {format_number(maximum)}."
+
+
+def too_small_message(minimum) -> str:
+    return f"Enter a number of at least {format_number(minimum)}."
 
 
 def places_message(decimal_places: int) -> str:
@@ -113,8 +114,10 @@ def places_message(decimal_places: int) -> str:
 
 def number_problem(value: Decimal, minimum, maximum, decimal_places: int | None) -> str | None:
     """What is wrong with ``value`` in plain words, or None: out of range, or too precise."""
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        return range_message(minimum, maximum)
+    if maximum is not None and value > maximum:
+        return too_large_message(maximum)
+    if minimum is not None and value < minimum:
+        return too_small_message(minimum)
     if decimal_places is not None:
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > decimal_places:

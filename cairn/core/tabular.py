@@ -11,17 +11,31 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from cairn.core.money import money_header, number_problem
+
 MAX_ERRORS = 500  # past this, the report says "and more" rather than growing without end
 FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def header_name(cell: Any) -> str:
+    """A header cell as a column name: "Annual_cost (EUR)" reads as "annual_cost"."""
+    text = str(cell or "").strip().lower()
+    return re.sub(r"\s*\([^)]*\)$", "", text)
+
+
+class Sentence(ValueError):
+    """A problem in a cell already written as a whole sentence: the report shows it as it
+    is, not after the column's name."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,12 @@ class Column:
     choices: tuple[str, ...] = ()
     help: str = ""
     example: str = ""
+    decimal_places: int | None = None  # for "decimal": more is refused, as the form does
+    money: bool = False  # an amount: exports write the currency in the header
+
+    def heading(self, currency: str = "") -> str:
+        """The header an export writes: "annual_cost (EUR)" for an amount; imports read both."""
+        return money_header(self.name, currency) if self.money and currency else self.name
 
     def parse(self, raw: Any) -> Any:
         """The value of one cell, or ValueError with a message a person can act on."""
@@ -83,6 +103,11 @@ class Column:
             raise ValueError(f"“{text[:40]}” is not a number") from None
         if not number.is_finite():
             raise ValueError(f"“{text[:40]}” is not a number")
+        if self.kind == "decimal":
+            # The words of the form and the API for the same limit (core.money).
+            problem = number_problem(number, self.minimum, self.maximum, self.decimal_places)
+            if problem:
+                raise Sentence(problem)
         # Compare before converting: int() of a huge exponent would take minutes.
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
@@ -220,7 +245,7 @@ def iter_rows(
         header = next(cells, None)
         if header is None or not any(str(h or "").strip() for h in header):
             raise FileProblem("The file is empty: it needs a header row and at least one row.")
-        names = [str(h or "").strip().lower() for h in header]
+        names = [header_name(h) for h in header]
         expected = {c.name for c in columns}
         missing = [c.name for c in columns if c.required and c.name not in names]
         unknown = [n for n in names if n and n not in expected]
@@ -249,6 +274,8 @@ def iter_rows(
             for index, name, column in present:
                 try:
                     row[name] = column.parse(cells_of_row[index] if index < width else None)
+                except Sentence as e:
+                    report.add(number, name, str(e))
                 except ValueError as e:
                     report.add(number, name, f"{name} {e}")
                     ok = False

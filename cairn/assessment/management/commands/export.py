@@ -22,5 +22,5 @@ class Command(BaseCommand):
             raise CommandError("The file name must end in .csv or .xlsx.")
         spec = importers.KINDS[kind]
         rows = spec.export(organization)
-        file.write_bytes(write_table(spec.headers, rows, fmt))
+        file.write_bytes(write_table(spec.headers_for(organization), rows, fmt))
         self.stdout.write(self.style.SUCCESS(f"{len(rows)} {kind} written to {file}."))
