@@ -61,9 +61,14 @@ def overview(request):
         by_quadrant[i.quadrant].append(i)
     for items in by_quadrant.values():
         items.sort(key=lambda i: -i.score)
+    # One number per initiative, in the order of the lists, drawn in its bubble.
+    initiatives = [i for q in Quadrant for i in by_quadrant[q]]
+    for n, i in enumerate(initiatives, 1):
+        i.number = n
     points = [
         {
             "id": i.pk,
+            "n": i.number,
             "title": i.title,
             "impact": i.impact,
             "feasibility": i.feasibility,

@@ -6,25 +6,83 @@
   const FEAS = { hard: 0, medium: 1, easy: 2 }, IMPACT = { low: 0, medium: 1, high: 2 };
   const money = (n) => Math.round(n).toLocaleString();
 
-  // Shade the method's three regions behind the points, with their names.
+  const TOP = 2.8;  // headroom above the high row: the names of its regions sit there
+  const REGIONS = [  // x0, x1, y0, y1 in cells; fill; name
+    [0.5, 2.5, 1.5, TOP, "rgba(47, 179, 68, 0.10)", "Quick wins"],
+    [-0.5, 0.5, 1.5, TOP, "rgba(32, 107, 196, 0.10)", "Strategic bets"],
+    [-0.5, 2.5, -0.5, 1.5, "rgba(0, 0, 0, 0.03)", "Back burner"],
+  ];
+  const pixels = ({ scales: { x, y } }, [x0, x1, y0, y1]) => ({
+    left: x.getPixelForValue(x0), right: x.getPixelForValue(x1),
+    top: y.getPixelForValue(y1), bottom: y.getPixelForValue(y0),
+  });
+
+  // Each region's name in its top left corner, on a light backing so that bubbles never hide
+  // it, wrapped onto more lines (and smaller) when its region is narrow, as on a phone: a name
+  // never runs into the next region.
+  const names = {
+    id: "cairnRegionNames",
+    afterDatasetsDraw(chart) {
+      const { ctx } = chart;
+      chart.$names = [];  // where each name went, region and box: read by the browser test
+      REGIONS.forEach((region) => {
+        const box = pixels(chart, region), { left, right, top } = box, room = right - left - 12;
+        let size = 12, lines = [region[5]];
+        ctx.save();
+        const fits = () => { ctx.font = `600 ${size}px system-ui, sans-serif`;
+                             return lines.every((l) => ctx.measureText(l).width <= room); };
+        if (!fits()) lines = region[5].split(" ");
+        while (!fits() && size > 8) size -= 1;
+        const width = Math.min(room, Math.max(...lines.map((l) => ctx.measureText(l).width)));
+        ctx.fillStyle = "rgba(255, 255, 255, 0.7)";
+        const label = { left: left + 4, top: top + 4, width: width + 8,
+                        height: lines.length * (size + 3) + 6 };
+        chart.$names.push({ name: region[5], region: box, label, lines: lines.length, size });
+        ctx.fillRect(label.left, label.top, label.width, label.height);
+        ctx.fillStyle = "rgba(0, 0, 0, 0.7)";
+        ctx.textBaseline = "top";
+        lines.forEach((l, i) => ctx.fillText(l, left + 8, top + 7 + i * (size + 3), room));
+        ctx.restore();
+      });
+    },
+  };
+
+  // The initiative's number (as in the lists beside the chart) in the middle of its bubble.
+  const numbers = {
+    id: "cairnBubbleNumbers",
+    afterDatasetsDraw(chart) {
+      const { ctx } = chart;
+      ctx.save();
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      chart.data.datasets.forEach((set, d) => {
+        if (!chart.isDatasetVisible(d)) return;
+        chart.getDatasetMeta(d).data.forEach((el, k) => {
+          const { r, p } = set.data[k];
+          ctx.font = `700 ${r >= 9 ? 11 : 9}px system-ui, sans-serif`;
+          ctx.lineWidth = 3;
+          ctx.strokeStyle = "rgba(0, 0, 0, 0.55)";
+          ctx.strokeText(String(p.n), el.x, el.y);
+          ctx.fillStyle = "#fff";
+          ctx.fillText(String(p.n), el.x, el.y);
+        });
+      });
+      ctx.restore();
+    },
+  };
+
+  // Shade the method's three regions behind the points.
   const quadrants = {
     id: "cairnQuadrants",
     beforeDatasetsDraw(chart) {
       const { ctx, scales: { x, y } } = chart;
-      const box = (x0, x1, y0, y1, fill, label) => {
-        const left = x.getPixelForValue(x0), right = x.getPixelForValue(x1);
-        const top = y.getPixelForValue(y1), bottom = y.getPixelForValue(y0);
+      REGIONS.forEach((region) => {
+        const { left, right, top, bottom } = pixels(chart, region);
         ctx.save();
-        ctx.fillStyle = fill;
+        ctx.fillStyle = region[4];
         ctx.fillRect(left, top, right - left, bottom - top);
-        ctx.fillStyle = "rgba(0,0,0,0.45)";
-        ctx.font = "600 12px system-ui, sans-serif";
-        ctx.fillText(label, left + 8, top + 16);
         ctx.restore();
-      };
-      box(0.5, 2.5, 1.5, 2.5, "rgba(47, 179, 68, 0.10)", "Quick wins");
-      box(-0.5, 0.5, 1.5, 2.5, "rgba(32, 107, 196, 0.10)", "Strategic bets");
-      box(-0.5, 2.5, -0.5, 1.5, "rgba(0, 0, 0, 0.03)", "Back burner");
+      });
       ctx.save();  // thin lines between the nine cells
       ctx.strokeStyle = "rgba(0, 0, 0, 0.12)";
       [0.5, 1.5].forEach((v) => {
@@ -67,14 +125,14 @@
           x: { min: -0.5, max: 2.5, title: { display: true, text: "Feasibility →" },
                grid: { display: false }, afterBuildTicks: centres,
                ticks: { callback: (v) => ["Hard", "Medium", "Easy"][v] ?? "" } },
-          y: { min: -0.5, max: 2.5, title: { display: true, text: "Business impact →" },
+          y: { min: -0.5, max: TOP, title: { display: true, text: "Business impact →" },
                grid: { display: false }, afterBuildTicks: centres,
                ticks: { callback: (v) => ["Low", "Medium", "High"][v] ?? "" } },
         },
         plugins: {
           legend: { position: "bottom" },
-          tooltip: { callbacks: { label: (c) => `${c.raw.p.title}: score ${c.raw.p.score}, ` +
-                                                  `cost ${money(c.raw.p.cost)}` } },
+          tooltip: { callbacks: { label: (c) => `${c.raw.p.n}. ${c.raw.p.title}: score ` +
+                                                  `${c.raw.p.score}, cost ${money(c.raw.p.cost)}` } },
         },
         onClick: (event, elements) => {
           if (elements.length) window.location = elements[0].element.$context.raw.p.url;
@@ -83,7 +141,7 @@
           event.native.target.style.cursor = elements.length ? "pointer" : "default";
         },
       },
-      plugins: [quadrants],
+      plugins: [quadrants, names, numbers],  // numbers last: never hidden by a name
     });
   };
 
