@@ -84,10 +84,10 @@ class RuleTests(SimpleTestCase):
         self.assertEqual(
             rules.review_dates(4, date(2026, 11, 28)),
             [
-                ("quarterly", "Quarterly check-in, Q3 of FY2027", date(2026, 12, 31)),
+                ("quarterly", "Quarterly check-in, Q3 FY2027 (Oct–Dec 2026)", date(2026, 12, 31)),
                 ("annual", "Annual review of FY2027", date(2027, 3, 31)),
-                ("quarterly", "Quarterly check-in, Q1 of FY2028", date(2027, 6, 30)),
-                ("quarterly", "Quarterly check-in, Q2 of FY2028", date(2027, 9, 30)),
+                ("quarterly", "Quarterly check-in, Q1 FY2028 (Apr–Jun 2027)", date(2027, 6, 30)),
+                ("quarterly", "Quarterly check-in, Q2 FY2028 (Jul–Sep 2027)", date(2027, 9, 30)),
             ],
         )
         self.assertEqual(

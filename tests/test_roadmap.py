@@ -23,7 +23,7 @@ class PlanTests(CairnTestCase):
         self.assertEqual(plan.periods, 12)  # a 3-year horizon
         self.assertEqual(plan.period_start(2), date(2027, 4, 1))
         self.assertEqual(plan.period_of(date(2027, 5, 20)), 2)
-        self.assertEqual(plan.period_label(0), "Q1 Oct 2026")
+        self.assertEqual(plan.period_label(0), "Q4 2026 (Oct–Dec)")
         self.assertEqual(first_of_quarter(date(2026, 11, 28), fiscal_start=4), date(2026, 10, 1))
         self.assertEqual(first_of_quarter(date(2026, 2, 3), fiscal_start=4), date(2026, 1, 1))
 
@@ -77,8 +77,8 @@ class SchedulingTests(CairnTestCase):
         plan = services.run_schedule(self.org, actor=self.editor)
         self.assertEqual(plan.state, "infeasible")
         self.assertIn(
-            "“New CRM” cannot end by period 2: it cannot end before period 4 because "
-            "it must follow “Clean the data”",
+            "“New CRM” must be finished before Q2 2027 (Apr–Jun) starts, but cannot finish "
+            "before the end of Q3 2027 (Jul–Sep) because it must follow “Clean the data”",
             plan.result["reasons"],
         )
         after = list(RoadmapItem.objects.order_by("pk").values_list("start", flat=True))
@@ -114,8 +114,10 @@ class SchedulingTests(CairnTestCase):
         problems = services.move_item(second, 0, actor=self.editor)
         second.refresh_from_db()
         self.assertEqual((second.start, second.pinned), (0, True))
-        self.assertIn("Apps is over capacity in Q1 Oct 2026: needs 3, has 2", problems)
-        self.assertIn("“New CRM” starts at 0 before “Clean the data” has ended", problems)
+        self.assertIn("Apps is over capacity in Q4 2026 (Oct–Dec): needs 3, has 2", problems)
+        self.assertIn(
+            "“New CRM” starts in Q4 2026 (Oct–Dec) before “Clean the data” has ended", problems
+        )
         first = RoadmapItem.objects.get(initiative=self.roadmap["first"])
         self.assertEqual(first.start, 0)  # nothing else moved
         with self.assertRaises(core_services.ServiceError):
@@ -162,7 +164,7 @@ class RoadmapPageTests(CairnTestCase):
         self.assertEqual(self.client.post(url, {"start": "abc"}).status_code, 422)
         self.assertEqual(self.client.post(url, {"start": "2099-99-99"}).status_code, 422)
         moved = self.client.post(url, {"start": "2027-01-15"}).json()
-        self.assertEqual((moved["start"], moved["label"]), (1, "Q2 Jan 2027"))
+        self.assertEqual((moved["start"], moved["label"]), (1, "Q1 2027 (Jan–Mar)"))
         edit = self.client.post(
             self.url("roadmap:item_edit", item.pk),
             {"duration": 2, "earliest": 5, "deadline": 6, "start": "", "pinned": "on"},

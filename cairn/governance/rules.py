@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from cairn.core import calendar
 from cairn.portfolio.models import STATUS_LABELS as LABELS
 
 CHANGE_TO_STATUS = {"approve": "approved", "reject": "rejected", "defer": "deferred"}
@@ -142,7 +143,8 @@ def review_dates(fiscal_year_start: int, today: date) -> list[tuple[str, str, da
         if fy_end < end:
             fy_end = add_months(fy_end + timedelta(days=1), 12) - timedelta(days=1)
         if q < 4:
-            out.append(("quarterly", f"Quarterly check-in, Q{q} of FY{fy_end.year}", end))
+            label = calendar.quarter_label(end, fiscal_year_start)  # the app's one calendar
+            out.append(("quarterly", f"Quarterly check-in, {label}", end))
         else:
             out.append(("annual", f"Annual review of FY{fy_end.year}", end))
     return sorted(out, key=lambda r: r[2])

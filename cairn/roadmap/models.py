@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from cairn.assessment.models import Team
+from cairn.core import calendar
 from cairn.core.models import Organization, OrgModel, unique_name
 from cairn.portfolio.models import Initiative, Status
 
@@ -36,12 +37,7 @@ class RunState(models.TextChoices):
 
 def first_of_quarter(day: date, fiscal_start: int = 1) -> date:
     """The first day of the (fiscal) quarter that contains ``day``."""
-    offset = (day.month - fiscal_start) % 3
-    month = day.month - offset
-    year = day.year
-    if month < 1:
-        month, year = month + 12, year - 1
-    return date(year, month, 1)
+    return calendar.quarter_start(day, fiscal_start)
 
 
 class Plan(OrgModel):
@@ -80,11 +76,13 @@ class Plan(OrgModel):
         month = self.starts_on.month - 1 + index * self.months_per_period
         return date(self.starts_on.year + month // 12, month % 12 + 1, 1)
 
-    def period_label(self, index: int) -> str:
+    def period_label(self, index: int, *, short: bool = False) -> str:
+        """The period's name in the one calendar of the app ("Q2 2027 (Apr–Jun)", "Q1 FY2028
+        (Apr–Jun 2027)", "Mar 2027"); ``short`` drops the months in brackets."""
         start = self.period_start(index)
         if self.granularity == Granularity.MONTH:
-            return start.strftime("%b %Y")
-        return f"Q{index % 4 + 1} {start:%b %Y}"  # quarters counted from the plan's start
+            return calendar.month_label(start)
+        return calendar.quarter_label(start, self.organization.fiscal_year_start, months=not short)
 
     def period_of(self, day: date) -> int:
         """The period a date falls in (negative before the plan starts)."""

@@ -26,7 +26,14 @@ from cairn.roadmap.models import (
     TeamCapacity,
     per_period_fte,
 )
-from cairn.solver.schedule import Project, Schedule, check, load, solve_schedule
+from cairn.solver.schedule import (
+    Project,
+    Reason,
+    Schedule,
+    check_reasons,
+    load,
+    solve_schedule,
+)
 
 
 @transaction.atomic
@@ -143,6 +150,7 @@ def build(org: Organization, plan: Plan):
         org, list(with_scoring_data(Initiative.objects.filter(pk__in=[i.pk for i in initiatives])))
     )
     on_map = {i.initiative_id for i in items}
+    floor = first_open(plan)
     projects = []
     for item in items:
         projects.append(
@@ -155,7 +163,13 @@ def build(org: Organization, plan: Plan):
                     for d in item.initiative.depends_on.all()
                     if d.pk in on_map and hasattr(d, "roadmap_item")
                 ),
-                earliest=min(item.earliest, plan.periods - 1),
+                # never in the past; a start kept by hand (work under way) stays where it is
+                earliest=min(
+                    max(item.earliest, floor)
+                    if not item.pinned or item.start is None
+                    else min(max(item.earliest, floor), item.start),
+                    plan.periods - 1,
+                ),
                 deadline=item.deadline,
                 weight=max(values[item.initiative_id].score, Decimal(1)),
                 start=item.start if item.pinned else None,
@@ -169,6 +183,22 @@ def build(org: Organization, plan: Plan):
         float(plan.time_limit_s),
     )
     return schedule, {str(i.pk): i for i in items}, res
+
+
+def first_open(plan: Plan) -> int:
+    """The first period work may still be placed in: the current one (a period under way
+    counts from today), or the plan's first when it starts in the future."""
+    return min(max(plan.today, 0), plan.periods - 1)
+
+
+def describe(reasons: list[Reason], items: dict[str, RoadmapItem], plan: Plan) -> list[str]:
+    """The reasons in words, with initiative titles and period names, never ids or indexes."""
+
+    def name(key: str) -> str:
+        item = items.get(key)
+        return f"“{item.initiative.title}”" if item else "an initiative no longer on the roadmap"
+
+    return [r.text(name, plan.period_label) for r in reasons]
 
 
 INLINE_SECONDS = 1.0  # schedules not proven within this go on in the background worker
@@ -231,8 +261,11 @@ def apply_schedule(
     answer = solve_schedule(problem)
     if only_if_proven and answer.status not in ("optimal", "infeasible"):
         return None
-    labels = {k: v.initiative.title for k, v in items.items()}
-    result = {**answer.as_dict(), "reasons": [_label(r, labels) for r in answer.reasons]}
+    # Reasons stay structured (ids, 0-based periods) with a readable text for the API.
+    result = answer.as_dict()
+    if answer.why:
+        result["why"] = [r.as_dict() for r in answer.why]
+        result["reasons"] = describe(answer.why, items, plan)
     if answer.status in ("optimal", "feasible"):
         changed, events = [], []
         for key, item in items.items():
@@ -272,12 +305,6 @@ def apply_schedule(
     return plan
 
 
-def _label(reason: str, labels: dict[str, str]) -> str:
-    """Put initiative titles in place of item ids in a solver's sentence."""
-    words = reason.split(" ")
-    return " ".join(f"“{labels[w]}”" if w in labels else w for w in words)
-
-
 @dataclass
 class Overload:
     resource: str
@@ -305,8 +332,13 @@ def move_item(item: RoadmapItem, start: int, *, actor, via: AuditVia = AuditVia.
     """Move one item by hand and keep it there; nothing else moves. Returns every rule the
     roadmap now breaks (overloads, order, deadlines), in words, for the person to see."""
     plan = Plan.for_org(item.organization)
-    if not 0 <= start <= plan.periods - item.duration:
-        raise ServiceError(f"Choose a start between period 0 and {plan.periods - item.duration}.")
+    first, last = first_open(plan), plan.periods - item.duration
+    if not first <= start <= last:
+        if last < first:
+            raise ServiceError("It no longer fits between now and the end of the roadmap.")
+        raise ServiceError(
+            f"Choose a start between {plan.period_label(first)} and {plan.period_label(last)}."
+        )
     return update_item(item, {"start": start, "pinned": True}, plan, actor=actor, via=via)
 
 
@@ -315,32 +347,30 @@ def problems_now(org: Organization, plan: Plan, built=None) -> list[str]:
 
     ``built`` is what ``build`` returned, when the caller has it already.
     """
-    problem, items, _ = built or build(org, plan)
+    built = built or build(org, plan)
+    return describe(problems_found(plan, built), built[1], plan)
+
+
+def problems_found(plan: Plan, built) -> list[Reason]:
+    """What the roadmap as it stands breaks, structured: overloads, then order and deadlines."""
+    problem, items, _ = built
     starts = current_starts(items)
     if len(starts) < len(items):
         return []  # not every item placed yet: scheduling will place them
-    labels = {k: f"“{v.initiative.title}”" for k, v in items.items()}
-    found = []
-    for o in _overloads(problem, starts):
-        found.append(
-            f"{o.resource} is over capacity in {plan.period_label(o.period)}: needs "
-            f"{_fmt(o.demand)}, has {_fmt(o.capacity)}"
-        )
+    found = [
+        Reason("over", resource=o.resource, periods=(o.period,), numbers=(o.demand, o.capacity))
+        for o in _overloads(problem, starts)
+    ]
     relaxed = Schedule(
         tuple(
-            Project(p.id, p.duration, {}, p.after, p.earliest, p.deadline, p.weight, None)
+            Project(p.id, p.duration, {}, p.after, items[p.id].earliest, p.deadline, p.weight, None)
             for p in problem.projects
         ),
         {},
         problem.horizon,
     )
-    for message in check(relaxed, starts):
-        found.append(" ".join(labels.get(w, w) for w in message.split(" ")))
+    found += check_reasons(relaxed, starts)
     return found
-
-
-def _fmt(number: Decimal) -> str:
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from cairn.core import calendar
 from cairn.core import services as core
 from cairn.core.models import AuditVia, Organization
 from cairn.governance import rules
@@ -69,8 +70,11 @@ def plan_year(org: Organization, *, actor, via=AuditVia.WEB, today: date | None 
         for day in rules.next_meetings(today, every):
             if day in taken:
                 continue
-            quarter = (day.month - 1) // 3 + 1
-            label = f"Q{quarter} {day.year}" if every == 3 else day.strftime("%B %Y")
+            label = (
+                calendar.quarter_label(day, org.fiscal_year_start, months=False)
+                if every == 3
+                else day.strftime("%B %Y")
+            )
             meeting = Meeting.objects.create(
                 organization=org,
                 committee=committee,

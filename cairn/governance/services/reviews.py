@@ -66,8 +66,8 @@ def snapshot(org: Organization) -> dict[str, Any]:
             {
                 "id": item.initiative_id,
                 "title": item.initiative.title,
-                "starts": plan.period_label(item.start),
-                "ends": plan.period_label(item.start + item.duration - 1),
+                "starts": plan.period_label(item.start, short=True),
+                "ends": plan.period_label(item.start + item.duration - 1, short=True),
             }
         )
     return {
