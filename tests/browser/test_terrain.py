@@ -49,7 +49,7 @@ def test_import_template_updates_the_gap_page(page, live_server, screenshot, tmp
     page.get_by_role("link", name="See the gaps").click()
     spend = page.locator("#gap-spend")
     expect(spend.get_by_text("Legacy fax server")).to_be_visible()
-    expect(spend.get_by_text("12,000 a year")).to_be_visible()
+    expect(spend.get_by_text("$12,000 a year")).to_be_visible()
     screenshot("gaps-after-import")
 
 
