@@ -3,7 +3,7 @@
 
 from django import template
 
-from cairn.core.money import format_money, format_number
+from cairn.core.money import format_money, format_number, symbol
 
 register = template.Library()
 
@@ -29,3 +29,9 @@ def money_short(amount, org) -> str:
 def plain_number(value) -> str:
     """1064.0 → 1,064; 3.25 stays 3.25."""
     return format_number(value)
+
+
+@register.filter
+def currency_symbol(currency: str) -> str:
+    """The sign of a currency code, for charts that format amounts in the browser."""
+    return symbol(currency)

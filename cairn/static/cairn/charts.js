@@ -4,7 +4,11 @@
   const BLUE = "rgba(32, 107, 196, 0.65)", ORANGE = "rgba(247, 103, 7, 0.65)";
   Chart.defaults.animation = false;  // draw at once: steadier to read, and to screenshot
   const FEAS = { hard: 0, medium: 1, easy: 2 }, IMPACT = { low: 0, medium: 1, high: 2 };
-  const money = (n) => Math.round(n).toLocaleString();
+  // As core.money.format_money writes it: the organisation's sign (from the page), then
+  // whole units with thousands commas: "€1,250,000".
+  const symbolTag = document.getElementById("money-symbol");
+  const symbol = symbolTag ? JSON.parse(symbolTag.textContent) : "";
+  const money = (n) => (n < 0 ? "−" : "") + symbol + Math.round(Math.abs(n)).toLocaleString("en-US");
 
   const TOP = 2.8;  // headroom above the high row: the names of its regions sit there
   const REGIONS = [  // x0, x1, y0, y1 in cells; fill; name
