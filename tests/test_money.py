@@ -46,6 +46,26 @@ class FormatTests(CairnTestCase):
         )
         self.assertEqual(Organization.objects.get(name="Umbrella").currency, "JPY")
 
+    def test_a_template_counts_in_the_new_organisations_currency(self):
+        from cairn.kpis.models import Kpi
+
+        self.login("editor")
+        self.client.post(
+            reverse("organization_create"),
+            {
+                "name": "Tokyo Works",
+                "currency": "JPY",
+                "fiscal_year_start": 1,
+                "planning_horizon_years": 3,
+                "change_target_percent": 30,
+                "start_from": "builtin:manufacturing",
+            },
+        )
+        org = Organization.objects.get(name="Tokyo Works")
+        self.assertEqual(org.currency, "JPY")
+        kpi = Kpi.objects.get(organization=org, name="IT cost per order shipped")
+        self.assertEqual(kpi.unit, "¥")
+
     def test_settings_change_the_currency_audited(self):
         self.login("owner")
         response = self.client.post(

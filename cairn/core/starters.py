@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cairn.core import transfer
+from cairn.core import money, transfer
+
+MONEY_SIGNS = {sign.strip() for sign, _ in money.CURRENCIES.values()}
 
 # Tables a template carries, and the fields each keeps (links among them are kept).
 STRUCTURE: dict[str, tuple[str, ...]] = {
@@ -79,15 +81,19 @@ def _capabilities(tree: dict[str, list[str]]) -> list[dict]:
     return rows
 
 
-def _kpis(keys: list[str]) -> list[dict]:
+def _kpis(keys: list[str], currency: str) -> list[dict]:
     from cairn.kpis.library import BY_KEY
+
+    def unit(k: str) -> str:
+        # The library writes money as "€"; a template's KPIs count in the new organisation's.
+        return money.symbol(currency).strip() if BY_KEY[k].unit in MONEY_SIGNS else BY_KEY[k].unit
 
     return _rows(
         [
             {
                 "name": BY_KEY[k].kpi,
                 "description": BY_KEY[k].why,
-                "unit": BY_KEY[k].unit,
+                "unit": unit(k),
                 "direction": "up" if BY_KEY[k].higher_is_better else "down",
                 "rhythm": BY_KEY[k].rhythm,
                 "replaces": BY_KEY[k].it_metric,
@@ -189,18 +195,18 @@ BUILT_IN: dict[str, dict[str, Any]] = {
 }
 
 
-def built_in(key: str) -> dict[str, Any]:
-    """A built-in template as an export file."""
+def built_in(key: str, currency: str = money.DEFAULT_CURRENCY) -> dict[str, Any]:
+    """A built-in template as an export file, its amounts in ``currency``."""
     spec = BUILT_IN[key]
     return {
         "format": transfer.FORMAT,
         "version": transfer.VERSION,
-        "organization": {"change_target_percent": 30},
+        "organization": {"change_target_percent": 30, "currency": currency},
         "slug": "",
         "tables": {
             "assessment.Capability": _capabilities(spec["capabilities"]),
             "portfolio.Criterion": _criteria(),
-            "kpis.Kpi": _kpis(spec["kpis"]),
+            "kpis.Kpi": _kpis(spec["kpis"], currency),
             "governance.Committee": _rows(
                 [
                     {

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +22,7 @@ from cairn.core.forms import (
     ApiTokenForm,
     InvitationForm,
     OrganizationForm,
+    PasswordForm,
     RoleForm,
     SetupForm,
     SignUpForm,
@@ -76,7 +79,7 @@ def organization_create(request):
         else:
             name = form.cleaned_data["name"]
             if start:
-                data = _starting_file(start, request.user)
+                data = _starting_file(start, request.user, form.cleaned_data["currency"])
                 org = transfer.import_organization(data, name=name, actor=request.user)
             else:
                 org = services.start_organization(name, owner=request.user)
@@ -122,12 +125,12 @@ def _starting_points(user) -> list[tuple[str, str]]:
     return points
 
 
-def _starting_file(start: str, user) -> dict:
+def _starting_file(start: str, user, currency: str) -> dict:
     from cairn.core import starters
 
     kind, _, key = start.partition(":")
     if kind == "builtin":
-        return starters.built_in(key)
+        return starters.built_in(key, currency)
     membership = Membership.objects.select_related("organization").get(
         user=user, organization__slug=key, role__in=[Role.OWNER, Role.EDITOR]
     )
@@ -361,3 +364,12 @@ def server_error(request):
     return HttpResponse(
         "<h1>Something went wrong</h1><p>The error was logged. Please try again.</p>", status=500
     )
+
+
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """The person changes their own password from their profile; they stay signed in."""
+
+    form_class = PasswordForm
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("profile")
+    success_message = "Your password is changed. Use the new one next time you sign in."
