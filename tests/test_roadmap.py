@@ -274,3 +274,141 @@ class RoadmapApiTests(CairnTestCase):
                 self.assertEqual(self.api("PATCH", f"/roadmap/items/{item}", body).status_code, 422)
         resources = self.api("GET", "/roadmap/resources").json()
         self.assertEqual(resources[0]["name"], "Sales ops")
+
+
+class CalendarTests(CairnTestCase):
+    def test_one_name_for_a_quarter(self):
+        from cairn.core.calendar import month_label, quarter_label
+
+        self.assertEqual(quarter_label(date(2027, 5, 20)), "Q2 2027 (Apr–Jun)")
+        self.assertEqual(quarter_label(date(2027, 5, 20), months=False), "Q2 2027")
+        # A financial year from April is named by the year it ends in (as reviews are).
+        self.assertEqual(quarter_label(date(2027, 4, 1), 4), "Q1 FY2028 (Apr–Jun 2027)")
+        self.assertEqual(quarter_label(date(2027, 2, 1), 4), "Q4 FY2027 (Jan–Mar 2027)")
+        self.assertEqual(quarter_label(date(2027, 1, 9), 2), "Q4 FY2027 (Nov 2026–Jan 2027)")
+        self.assertEqual(month_label(date(2027, 3, 4)), "Mar 2027")
+
+    def test_roadmap_and_reviews_name_quarters_alike(self):
+        from cairn.governance import rules
+
+        self.org.fiscal_year_start = 4
+        self.org.save()
+        plan = Plan.objects.select_related("organization").get(organization=self.org)
+        plan.starts_on = date(2026, 10, 1)
+        self.assertEqual(plan.period_label(0), "Q3 FY2027 (Oct–Dec 2026)")
+        review = rules.review_dates(4, date(2026, 11, 28))[0][1]
+        self.assertEqual(review, "Quarterly check-in, Q3 FY2027 (Oct–Dec 2026)")
+        plan.granularity = "month"
+        self.assertEqual(plan.period_label(2), "Dec 2026")
+
+
+class ReasonTests(CairnTestCase):
+    def test_ids_that_look_like_period_numbers_stay_apart(self):
+        """Items 1, 2, 3 and periods 1..3: the titles replace ids, the labels replace
+        periods, and a period number is never taken for an item."""
+        from cairn.solver.schedule import Project, Schedule, diagnose_reasons
+
+        plan = Plan.objects.get(organization=self.org)  # quarters from 1 October 2026
+        a, b = self.roadmap["first"].roadmap_item, self.roadmap["second"].roadmap_item
+        problem = Schedule(
+            (
+                Project("1", 1, earliest=1),
+                Project("2", 2, after=("1",), deadline=3),
+                Project("3", 1, start=2, earliest=3),
+            ),
+            {},
+            12,
+        )
+        why = diagnose_reasons(problem)
+        deadline = next(r for r in why if r.kind == "deadline")
+        self.assertEqual((deadline.items, deadline.periods), (("2", "1"), (3, 4)))
+        words = services.describe(why, {"1": a, "2": b, "3": a}, plan)
+        self.assertIn(
+            "“New CRM” must be finished before Q3 2027 (Jul–Sep) starts, but cannot finish "
+            "before the end of Q3 2027 (Jul–Sep) because it must follow “Clean the data”",
+            words,
+        )
+        self.assertIn(
+            "“Clean the data” is kept to start in Q2 2027 (Apr–Jun), before its earliest start "
+            "Q3 2027 (Jul–Sep)",
+            words,
+        )
+        self.assertFalse(any("period" in w for w in words), words)
+
+    def test_stored_reasons_are_structured_and_readable(self):
+        services.run_schedule(self.org, actor=self.editor)
+        RoadmapItem.objects.filter(initiative=self.roadmap["second"]).update(deadline=2)
+        plan = services.run_schedule(self.org, actor=self.editor)
+        second = str(self.roadmap["second"].roadmap_item.pk)
+        self.assertIn(
+            {
+                "kind": "deadline",
+                "items": [second, str(self.roadmap["first"].roadmap_item.pk)],
+                "resource": "",
+                "periods": [2, 3],
+                "numbers": [],
+            },
+            plan.result["why"],
+        )
+        self.assertTrue(all("period" not in r for r in plan.result["reasons"]))
+        self.login("viewer")
+        page = self.client.get(self.url("roadmap:gantt"))
+        self.assertContains(page, "must be finished before Q2 2027 (Apr–Jun) starts")
+
+
+class NeverInThePastTests(CairnTestCase):
+    def test_the_first_period_is_the_current_one(self):
+        plan = Plan.objects.get(organization=self.org)
+        plan.starts_on = date(2024, 10, 1)  # two years and more ago
+        plan.save()
+        today = plan.today
+        self.assertGreater(today, 0)
+        kept = self.roadmap["first"].roadmap_item
+        kept.start, kept.pinned = 1, True  # under way since then: it stays
+        kept.save()
+        services.run_schedule(self.org, actor=self.editor)
+        kept.refresh_from_db()
+        self.assertEqual(kept.start, 1)
+        other = RoadmapItem.objects.get(initiative=self.roadmap["second"])
+        self.assertGreaterEqual(other.start, today)
+        with self.assertRaisesMessage(core_services.ServiceError, "Choose a start between"):
+            services.move_item(other, 0, actor=self.editor)
+        other.refresh_from_db()
+        self.assertGreaterEqual(other.start, today)
+
+    def test_a_new_plan_starts_this_quarter(self):
+        from django.utils import timezone
+
+        plan = Plan.for_org(self.org)
+        Plan.objects.filter(organization=self.org).delete()
+        fresh = Plan.for_org(self.org)
+        day = timezone.localdate()
+        self.assertEqual(fresh.starts_on, first_of_quarter(day, self.org.fiscal_year_start))
+        self.assertEqual(fresh.today, 0)
+        self.assertIsNotNone(plan.pk)
+
+
+class EmptyRoadmapTests(CairnTestCase):
+    def test_an_empty_roadmap_says_what_waits(self):
+        org = core_services.create_organization("Empty", owner=self.owner, slug="empty")
+        for k in range(3):
+            Initiative.objects.create(organization=org, title=f"Idea {k}", status="proposed")
+        self.login("owner")
+        page = self.client.get("/o/empty/roadmap/")
+        self.assertContains(page, "3 proposed initiatives wait for a decision")
+        self.assertContains(
+            page, "/o/empty/guideposts/decisions/new/?change=approve&amp;initiative="
+        )
+        done = self.client.post("/o/empty/roadmap/schedule/", follow=True)
+        self.assertContains(done, "Nothing to schedule")
+        self.assertNotContains(done, "best possible")
+
+    def test_capacity_pages_are_named_as_in_the_menu(self):
+        self.login("viewer")
+        demand = self.client.get(self.url("roadmap:capacity"))
+        self.assertContains(demand, "<title>Demand against capacity", html=False)
+        self.assertContains(demand, '<h1 class="page-title">Demand against capacity</h1>')
+        figures = self.client.get(self.url("roadmap:resources"))
+        self.assertContains(figures, '<h1 class="page-title">Teams and budget by period</h1>')
+        self.assertContains(figures, ">Demand against capacity</a>")
+        self.assertContains(figures, ">Teams and budget by period</a>")

@@ -18,7 +18,7 @@ from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
 from cairn.core.tabular import FORMATS, write_table
-from cairn.portfolio.models import QUADRANT_COLOURS
+from cairn.portfolio.models import QUADRANT_COLOURS, Initiative, Status
 from cairn.roadmap import services
 from cairn.roadmap.forms import BudgetLineForm, MilestoneForm, PlanForm, RoadmapItemForm
 from cairn.roadmap.models import (
@@ -29,7 +29,7 @@ from cairn.roadmap.models import (
     RoadmapItem,
     TeamCapacity,
 )
-from cairn.solver.schedule import load
+from cairn.solver.schedule import Reason, load
 
 
 def _url(request, name: str, *args) -> str:
@@ -119,11 +119,28 @@ def gantt(request):
             }
         )
     unplaced = [i for i in items.values() if i.start is None]
+    waiting = []  # an empty roadmap says what waits for a decision
+    if not items:
+        waiting = list(
+            Initiative.objects.filter(organization=request.org, status=Status.PROPOSED).values_list(
+                "pk", flat=True
+            )[:100]
+        )
+    reasons = services.describe(
+        [Reason.from_dict(r) for r in (plan.result or {}).get("why", [])], items, plan
+    )
     return render(
         request,
         "roadmap/gantt.html",
         {
             "plan": plan,
+            "reasons": reasons or (plan.result or {}).get("reasons", []),
+            "waiting": waiting,
+            # open at the current period (the plan's first, when it starts later)
+            "scroll_to": plan.period_start(services.first_open(plan)).isoformat(),
+            "decide_url": reverse("governance:decision_create", args=[request.org.slug])
+            + "?change=approve&"
+            + "&".join(f"initiative={pk}" for pk in waiting),
             "tasks": tasks,
             "group": group,
             "unplaced": unplaced,
@@ -151,6 +168,12 @@ def schedule(request):
         return redirect(_url(request, "gantt"))
     if plan.state == "running":
         messages.info(request, "Still searching in the background; this page updates itself.")
+    elif plan.state == "done" and not plan.result.get("start"):
+        messages.info(
+            request,
+            "Nothing to schedule: no approved initiative is on the roadmap yet. "
+            "Approve some through a decision first.",
+        )
     elif plan.state == "done":
         moved = plan.result.get("moved", 0)
         proof = "the best possible" if plan.result["status"] == "optimal" else "the best found"

@@ -71,7 +71,7 @@ PAGES = [
     ("initiative", "/o/summit/path/initiatives/{initiative}/", "Automate team-order quoting"),
     ("roadmap-demo", "/o/summit/roadmap/", "When the work happens"),
     ("roadmap-by-team", "/o/summit/roadmap/?group=team", "When the work happens"),
-    ("capacity-demo", "/o/summit/roadmap/capacity/", "Capacity, period by period"),
+    ("capacity-demo", "/o/summit/roadmap/capacity/", "Demand against capacity"),
     ("board", "/o/summit/roadmap/board/", "The roadmap on one page"),
     ("resources", "/o/summit/roadmap/resources/", "Teams and budget, period by period"),
     ("milestones", "/o/summit/roadmap/milestones/", "Milestones"),

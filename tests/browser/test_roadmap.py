@@ -35,10 +35,17 @@ def test_schedule_then_drag_into_an_overload(page, live_server, screenshot):
     page.get_by_label("Username").fill("morgan")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Schedule").click()
+    page.get_by_role("button", name="Schedule", exact=True).click()
     expect(page.get_by_text("this plan is the best possible")).to_be_visible()
     bars = page.locator(".bar-wrapper:not(.bar-group) .bar")
     expect(bars).to_have_count(2)
+    # The names stay in their own column beside the chart, level with their bars.
+    names = page.locator(".gantt-names .gantt-name")
+    expect(names.filter(has_text="Quote tool")).to_be_visible()
+    name_box = names.filter(has_text="Quote tool").bounding_box()
+    first = RoadmapItem.objects.get(initiative__title="Quote tool")
+    bar_box = page.locator(f'.bar-wrapper[data-id="{first.pk}"] .bar').bounding_box()
+    assert abs(name_box["y"] - bar_box["y"]) < 2
     screenshot("roadmap")
     starts = sorted(RoadmapItem.objects.values_list("start", flat=True))
     assert starts == [0, 1]  # one person: one quarter after the other
@@ -51,8 +58,10 @@ def test_schedule_then_drag_into_an_overload(page, live_server, screenshot):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 - 280, box["y"] + box["height"] / 2, steps=12)
     page.mouse.up()
-    expect(page.locator("#move-result")).to_contain_text("Moved to Q1 Oct 2026, and kept there")
-    expect(page.get_by_text("Apps is over capacity in Q1 Oct 2026: needs 2, has 1")).to_be_visible()
+    moved = "Moved to Q4 2026 (Oct–Dec), and kept there"
+    expect(page.locator("#move-result")).to_contain_text(moved)
+    over = "Apps is over capacity in Q4 2026 (Oct–Dec): needs 2, has 1"
+    expect(page.get_by_text(over)).to_be_visible()
     screenshot("roadmap-overload")
     later.refresh_from_db()
     assert (later.start, later.pinned) == (0, True)

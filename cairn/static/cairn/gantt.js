@@ -15,9 +15,39 @@
         (result.problems.length ? "It now breaks the rules listed below." : "Everything still fits.");
   }
 
-  window.cairnGantt = function (element, tasks, readOnly) {
+  function nameColumn(element, tasks) {
+    // A column of initiative names beside the chart that stays put while the chart scrolls
+    // sideways; each name sits level with its bar (measured, so it survives any layout).
+    const chart = document.querySelector(element);
+    const column = chart && chart.parentElement.querySelector(".gantt-names");
+    if (!column) return;
+    const place = () => {
+      column.replaceChildren();
+      const top = column.getBoundingClientRect().top;
+      const header = chart.querySelector(".grid-header");
+      if (header) column.style.paddingTop = `${header.getBoundingClientRect().height}px`;
+      for (const t of tasks) {
+        const bar = chart.querySelector(`.bar-wrapper[data-id="${CSS.escape(t.id)}"] .bar`);
+        if (!bar) continue;
+        const box = bar.getBoundingClientRect();
+        const row = document.createElement(t.url ? "a" : "div");
+        if (t.url) row.href = t.url;
+        row.className = "gantt-name" + (t.custom_class === "bar-group" ? " gantt-name-group" : "");
+        row.textContent = t.name;
+        row.title = t.name;
+        row.style.top = `${box.top - top}px`;
+        row.style.height = row.style.lineHeight = `${box.height}px`;
+        column.appendChild(row);
+      }
+    };
+    place();
+    window.addEventListener("resize", place);
+  }
+
+  window.cairnGantt = function (element, tasks, readOnly, scrollTo) {
     const byId = Object.fromEntries(tasks.map((t) => [t.id, t]));
-    return new Gantt(element, tasks, {
+    const gantt = new Gantt(element, tasks, {
+      scroll_to: scrollTo || "today", // the plan's start or today, whichever is later
       view_mode: "Month",
       readonly: readOnly,
       readonly_progress: true,
@@ -45,6 +75,8 @@
         });
       },
     });
+    nameColumn(element, tasks);
+    return gantt;
   };
   document.addEventListener("DOMContentLoaded", () => {
     const saved = sessionStorage.getItem("cairn-move");
