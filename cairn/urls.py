@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", core.profile, name="profile"),
+    path("profile/password/", core.PasswordChange.as_view(), name="password_change"),
     path("profile/tokens/<int:token_id>/delete/", core.token_delete, name="token_delete"),
     path("orgs/new/", core.organization_create, name="organization_create"),
     path("orgs/import/", core.organization_import, name="organization_import"),

@@ -1,37 +1,7 @@
-from django.contrib import admin
+"""No organisation data in Django's admin.
 
-from cairn.core.models import ApiToken, AuditEvent, Invitation, Membership, Organization
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    raw_id_fields = ("user",)
-
-
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "created")
-    search_fields = ("name", "slug")
-    inlines = [MembershipInline]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the trail is never edited."""
-
-    list_display = ("created", "organization", "actor_name", "action", "object_type", "object_repr")
-    list_filter = ("action", "via", "object_type")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-admin.site.register(Invitation)
-admin.site.register(ApiToken, list_display=("name", "user", "prefix", "created", "last_used"))
+A change made in /admin/ would bypass the services and leave no audit event,
+so the admin offers only Django's own user and group management (registered
+by django.contrib.auth). Organisations, members, invitations and tokens are
+managed on Cairn's own pages, the API and the `cairn` command.
+"""

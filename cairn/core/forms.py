@@ -6,7 +6,7 @@ import calendar
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator as MaxValue
 from django.core.validators import MinValueValidator as MinValue
@@ -195,6 +195,14 @@ class OrgModelForm(forms.ModelForm):
 class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class PasswordForm(PasswordChangeForm):
+    """Django's password change, styled like the site's other forms."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +22,7 @@ from cairn.core.forms import (
     ApiTokenForm,
     InvitationForm,
     OrganizationForm,
+    PasswordForm,
     RoleForm,
     SetupForm,
     SignUpForm,
@@ -361,3 +364,12 @@ def server_error(request):
     return HttpResponse(
         "<h1>Something went wrong</h1><p>The error was logged. Please try again.</p>", status=500
     )
+
+
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """The person changes their own password from their profile; they stay signed in."""
+
+    form_class = PasswordForm
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("profile")
+    success_message = "Your password is changed. Use the new one next time you sign in."
