@@ -40,6 +40,8 @@ CURRENCIES: dict[str, tuple[str, str]] = {
     "IDR": ("Rp ", "Indonesian rupiah"),
     "PHP": ("₱", "Philippine peso"),
 }
+# The signs alone ("€", "CHF"): a KPI whose unit is one of them counts money.
+MONEY_SIGNS = frozenset(sign.strip() for sign, _ in CURRENCIES.values())
 CURRENCY_CHOICES = [(code, f"{code} — {name}") for code, (_, name) in CURRENCIES.items()]
 DEFAULT_CURRENCY = "USD"
 

@@ -10,8 +10,6 @@ from typing import Any
 
 from cairn.core import money, transfer
 
-MONEY_SIGNS = {sign.strip() for sign, _ in money.CURRENCIES.values()}
-
 # Tables a template carries, and the fields each keeps (links among them are kept).
 STRUCTURE: dict[str, tuple[str, ...]] = {
     "assessment.Capability": ("name", "description", "parent"),
@@ -86,7 +84,8 @@ def _kpis(keys: list[str], currency: str) -> list[dict]:
 
     def unit(k: str) -> str:
         # The library writes money as "€"; a template's KPIs count in the new organisation's.
-        return money.symbol(currency).strip() if BY_KEY[k].unit in MONEY_SIGNS else BY_KEY[k].unit
+        sign = BY_KEY[k].unit
+        return money.symbol(currency).strip() if sign in money.MONEY_SIGNS else sign
 
     return _rows(
         [

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from cairn.core import calendar
+from cairn.core.money import MONEY_SIGNS
 from cairn.portfolio.models import STATUS_LABELS as LABELS
 
 CHANGE_TO_STATUS = {"approve": "approved", "reject": "rejected", "defer": "deferred"}
@@ -232,6 +233,6 @@ def _value(kpi: dict) -> str:
     text = text.rstrip("0").rstrip(".") if "." in text else text
     if unit == "%":
         return f"{text}%"
-    if unit in ("€", "$", "£"):
-        return f"{unit}{text}"
+    if unit in MONEY_SIGNS:
+        return f"{unit} {text}" if unit[-1].isalpha() else f"{unit}{text}"  # CHF 3.10, €3.10
     return f"{text} {unit}".strip()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from cairn.core.money import MONEY_SIGNS
+
 register = template.Library()
 
 
@@ -32,8 +34,8 @@ def figure(value: float | None, unit: str = "") -> str:
         return text
     if unit == "%":
         return f"{text}%"
-    if unit in ("€", "$", "£"):
-        return f"{unit}{text}"
+    if unit in MONEY_SIGNS:
+        return f"{unit} {text}" if unit[-1].isalpha() else f"{unit}{text}"  # CHF 3.10, €3.10
     return f"{text} {unit}"
 
 
