@@ -36,7 +36,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Installs the Debian packages the tests need (Chromium, poppler, the PDF libraries) if missing.
 test: lint
+	scripts/test-services.sh packages
 	$(BIN)/cairn check --fail-level WARNING
 	$(BIN)/cairn makemigrations --check --dry-run
 	$(BIN)/pytest
