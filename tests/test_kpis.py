@@ -719,3 +719,27 @@ class DashboardCacheTests(KpiTestCase):
         tomorrow = timezone.localdate() + timedelta(days=1)
         with patch("cairn.kpis.views.timezone.localdate", return_value=tomorrow):
             self.assertQueryCount(4 + 1 + 11 + 14, self.home)
+
+
+class ForecastBoundsTests(KpiTestCase):
+    def test_a_share_is_never_forecast_past_100_percent(self):
+        today = timezone.localdate()
+        kpi = Kpi.objects.create(
+            organization=self.org,
+            name="Parcels next day",
+            unit="%",
+            baseline_value=60,
+            baseline_date=today - timedelta(days=120),
+            target_value=90,
+            target_date=today + timedelta(days=3 * 365),
+        )
+        Measurement.objects.bulk_create(
+            Measurement(kpi=kpi, date=today - timedelta(days=d), value=v)
+            for d, v in ((90, 62), (60, 66), (30, 70))
+        )
+        services.refresh([kpi.pk])
+        kpi.refresh_from_db()
+        outlook = kpi.forecast(today)
+        self.assertEqual(outlook.value, 100.0)  # the line alone reaches far past 100%
+        self.assertLessEqual(outlook.high, 100.0)
+        self.assertTrue(outlook.meets_target)

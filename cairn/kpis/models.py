@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -184,7 +185,20 @@ class Kpi(OrgModel):
         plan = self.plan
         if plan is None or (self.latest_value is not None and plan.reached(self.latest_value)):
             return None
-        return rules.forecast(self.points, plan, today)
+        outlook = rules.forecast(self.points, plan, today)
+        if outlook is None:
+            return None
+        # A line drawn far enough leaves what the KPI can be (a share over 100%): keep it in.
+        low, high = self.min_value, self.max_value
+        if self.unit.strip() == "%":
+            low, high = 0.0 if low is None else low, 100.0 if high is None else high
+
+        def keep(v: float) -> float:
+            return min(max(v, low if low is not None else v), high if high is not None else v)
+
+        return replace(
+            outlook, value=keep(outlook.value), low=keep(outlook.low), high=keep(outlook.high)
+        )
 
     def questions(self, day: date, value: float) -> list[tuple[str, str]]:
         """What is doubtful about a new measurement (``status.questions``)."""
