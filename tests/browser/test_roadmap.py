@@ -39,6 +39,7 @@ def test_schedule_then_drag_into_an_overload(page, live_server, screenshot):
     expect(page.get_by_text("this plan is the best possible")).to_be_visible()
     bars = page.locator(".bar-wrapper:not(.bar-group) .bar")
     expect(bars).to_have_count(2)
+    page.wait_for_timeout(1000)  # the chart scrolls smoothly to the current period first
     # The names stay in their own column beside the chart, level with their bars.
     names = page.locator(".gantt-names .gantt-name")
     expect(names.filter(has_text="Quote tool")).to_be_visible()
