@@ -373,6 +373,9 @@ class NeverInThePastTests(CairnTestCase):
         self.assertGreaterEqual(other.start, today)
         with self.assertRaisesMessage(core_services.ServiceError, "Choose a start between"):
             services.move_item(other, 0, actor=self.editor)
+        with self.assertRaisesMessage(core_services.ServiceError, "is past; choose"):
+            services.update_item(other, {"start": 2}, plan, actor=self.editor)
+        services.update_item(kept, {"duration": 2}, plan, actor=self.editor)  # its start stays
         other.refresh_from_db()
         self.assertGreaterEqual(other.start, today)
 

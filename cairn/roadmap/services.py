@@ -449,6 +449,12 @@ def update_item(
         raise ServiceError("It cannot end by its deadline if it starts no earlier.")
     if new["pinned"] and new["start"] is None:
         raise ServiceError("Give the start to keep.")
+    first = first_open(plan)
+    if new["start"] is not None and new["start"] != item.start and new["start"] < first:
+        raise ServiceError(
+            f"{plan.period_label(new['start'])} is past; choose {plan.period_label(first)} "
+            "or later."
+        )
     before = snapshot(item)
     for key, value in new.items():
         setattr(item, key, value)
