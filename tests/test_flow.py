@@ -162,3 +162,37 @@ class ScenarioFormTests(CairnTestCase):
         )
         scenario.refresh_from_db()
         self.assertEqual(scenario.one_off_budget, 200)
+
+
+class PlannedMeetingTests(CairnTestCase):
+    def test_a_planned_meeting_takes_no_decision(self):
+        from cairn.core.services import ServiceError
+        from cairn.governance.services import decide
+
+        meeting = Meeting.objects.filter(organization=self.org).first()
+        Meeting.objects.filter(pk=meeting.pk).update(
+            held_on=timezone.localdate() + timedelta(days=7)
+        )
+        meeting.refresh_from_db()
+        before = Decision.objects.count()
+        with self.assertRaisesMessage(ServiceError, "has not been held yet"):
+            decide(
+                self.org,
+                title="Approve early",
+                outcome="Keen",
+                change="approve",
+                initiatives=[self.path["initiative"]],
+                meeting=meeting,
+                actor=self.editor,
+            )
+        with self.assertRaisesMessage(ServiceError, "cannot be dated in the future"):
+            decide(
+                self.org,
+                title="Later",
+                outcome="Keen",
+                decided_on=timezone.localdate() + timedelta(days=1),
+                actor=self.editor,
+            )
+        self.assertEqual(Decision.objects.count(), before)
+        self.path["initiative"].refresh_from_db()
+        self.assertEqual(self.path["initiative"].status, "idea")

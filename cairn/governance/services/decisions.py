@@ -41,6 +41,13 @@ def decide(
     target = rules.CHANGE_TO_STATUS.get(change)
     if change and not initiatives:
         raise core.ServiceError("Say which initiative the decision approves, rejects or defers.")
+    if meeting is not None and meeting.is_planned:
+        raise core.ServiceError(
+            f"The meeting of {meeting.held_on.day} {meeting.held_on:%B %Y} has not been held yet: "
+            "record its decisions once it has."
+        )
+    if decided_on and decided_on > timezone.localdate():
+        raise core.ServiceError("A decision cannot be dated in the future: record it once taken.")
     with transaction.atomic():
         if target:  # checked on the rows as they are now, locked until the change is saved
             locked = Initiative.objects.select_for_update().filter(
