@@ -200,3 +200,13 @@ class PlainLimitTests(CairnTestCase):
             self.url("assessment:import"), {"kind": "applications", "file": upload}
         )
         self.assertContains(report, "Use at most 2 decimal places.", status_code=422)
+
+
+class LibraryCurrencyTests(CairnTestCase):
+    def test_a_money_kpi_from_the_library_counts_in_the_organisations_currency(self):
+        from cairn.kpis.services import add_from_library
+
+        self.org.currency = "GBP"
+        self.org.save(update_fields=["currency"])
+        kpi = add_from_library(self.org, "cost-per-order", actor=self.editor)
+        self.assertEqual(kpi.unit, "£")

@@ -56,6 +56,11 @@ def symbol(currency: str) -> str:
     return CURRENCIES.get(currency, (f"{currency} ", ""))[0]
 
 
+def money_unit(unit: str, currency: str) -> str:
+    """A unit that is a money sign (the KPI library writes "€"), in ``currency`` instead."""
+    return symbol(currency).strip() if unit in MONEY_SIGNS else unit
+
+
 def format_money(amount, currency: str, *, short: bool = False) -> str:
     """An amount as people read it: "$1,250,000", or with ``short`` "$1.25M"; whole units,
     the sign before the figure, a minus before the sign; "—" for no amount."""

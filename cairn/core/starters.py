@@ -83,9 +83,7 @@ def _kpis(keys: list[str], currency: str) -> list[dict]:
     from cairn.kpis.library import BY_KEY
 
     def unit(k: str) -> str:
-        # The library writes money as "€"; a template's KPIs count in the new organisation's.
-        sign = BY_KEY[k].unit
-        return money.symbol(currency).strip() if sign in money.MONEY_SIGNS else sign
+        return money.money_unit(BY_KEY[k].unit, currency)
 
     return _rows(
         [

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cairn.core import services as core
 from cairn.core.models import AuditAction, AuditVia, Organization
+from cairn.core.money import money_unit
 from cairn.core.tabular import Column, ImportRefused, Report, iter_rows
 from cairn.kpis import formula as formulas
 from cairn.kpis.library import BY_KEY
@@ -446,7 +447,7 @@ def add_from_library(org: Organization, key: str, *, actor, via=AuditVia.WEB) ->
         created_by=actor if actor and actor.pk else None,
         name=entry.kpi,
         description=entry.why,
-        unit=entry.unit,
+        unit=money_unit(entry.unit, org.currency),
         direction=Direction.UP if entry.higher_is_better else Direction.DOWN,
         rhythm=entry.rhythm,
         replaces=entry.it_metric,
