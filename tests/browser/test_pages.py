@@ -73,7 +73,7 @@ PAGES = [
     ("roadmap-by-team", "/o/summit/roadmap/?group=team", "When the work happens"),
     ("capacity-demo", "/o/summit/roadmap/capacity/", "Demand against capacity"),
     ("board", "/o/summit/roadmap/board/", "The roadmap on one page"),
-    ("resources", "/o/summit/roadmap/resources/", "Teams and budget, period by period"),
+    ("resources", "/o/summit/roadmap/resources/", "Teams and budget by period"),
     ("milestones", "/o/summit/roadmap/milestones/", "Milestones"),
     ("profile", "/profile/", "demo-owner"),
     ("organisations", "/", "Your organisations"),
