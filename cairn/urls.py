@@ -10,6 +10,7 @@ from cairn.kpis import views as kpis
 org_patterns = [
     path("", kpis.dashboard, name="org_home"),
     path("activity/", core.activity, name="activity"),
+    path("activity/trash/<int:entry_id>/restore/", core.trash_restore, name="trash_restore"),
     path("getting-started/dismiss/", core.checklist_dismiss, name="checklist_dismiss"),
     path("settings/", core.organization_settings, name="organization_settings"),
     path("settings/export.json", core.organization_export, name="organization_export"),

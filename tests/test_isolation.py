@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cairn.api.api import api
 from cairn.core import services
-from cairn.core.models import Invitation, Membership, Role
+from cairn.core.models import Invitation, Membership, Role, TrashEntry
 from tests.base import CairnTestCase
 
 # Pages anyone may open without signing in.
@@ -53,6 +53,13 @@ class MatrixBase(CairnTestCase):
         cls.keys = {
             name: services.create_api_token(user, "matrix")[1] for name, user in cls.users.items()
         }
+        empty = {"rows": [], "set_null": []}
+        cls.trash, cls.other_trash = (
+            TrashEntry.objects.create(
+                organization=org, label="Gone", model="x.y", object_id=1, payload=empty
+            )
+            for org in (cls.org, cls.other_org)
+        )
 
     def objects(self, own: bool) -> dict[str, int]:
         """URL keyword → id of a row of acme (own) or of globex."""
@@ -87,6 +94,7 @@ class MatrixBase(CairnTestCase):
             **{f"{k}_id": v.pk for k, v in (o.language if own else o.other_language).items()},
             **{f"{k}_id": v.pk for k, v in (o.aigov if own else o.other_aigov).items()},
             "document_id": (o.document if own else o.other_document).pk,
+            "entry_id": (o.trash if own else o.other_trash).pk,
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:

@@ -200,6 +200,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Added"
     UPDATE = "update", "Changed"
     DELETE = "delete", "Deleted"
+    RESTORE = "restore", "Restored"
 
 
 class AuditVia(models.TextChoices):
@@ -285,3 +286,36 @@ class OrgModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+TRASH_DAYS = 30
+
+
+class TrashEntry(models.Model):
+    """A deleted row and every row deleted with it, kept 30 days so the delete can be undone.
+
+    ``payload`` holds the rows (Django's JSON serialisation, ids kept), parents first, and
+    the links the delete cleared (``set_null``: model, field, ids)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="trash_entries"
+    )
+    label = models.CharField(max_length=300)
+    model = models.CharField(max_length=60)  # "app_label.model"
+    object_id = models.PositiveBigIntegerField()
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name_plural = "trash entries"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def expires(self):
+        return self.deleted_at + timedelta(days=TRASH_DAYS)

@@ -27,7 +27,14 @@ from cairn.core.forms import (
     SetupForm,
     SignUpForm,
 )
-from cairn.core.models import AuditEvent, Invitation, Membership, Organization, Role
+from cairn.core.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    TrashEntry,
+)
 
 
 @require_GET
@@ -214,7 +221,27 @@ def activity(request):
         .order_by("object_type")
     )
     choices = [(t, AuditEvent(object_type=t).type_label) for t in types]
-    return render(request, "core/activity.html", {"page": page, "types": choices, "kind": kind})
+    services.purge_trash(request.org)  # entries past 30 days go when the page is opened
+    trash = list(TrashEntry.objects.filter(organization=request.org).select_related("deleted_by"))
+    return render(
+        request,
+        "core/activity.html",
+        {"page": page, "types": choices, "kind": kind, "trash": trash},
+    )
+
+
+@org_view(Role.EDITOR)
+@require_POST
+def trash_restore(request, entry_id: int):
+    """Undo a delete: put the row and those deleted with it back."""
+    entry = get_object_or_404(TrashEntry, pk=entry_id, organization=request.org)
+    try:
+        services.restore_entry(entry, actor=request.user)
+    except services.ServiceError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Restored: {entry.label}")
+    return redirect("activity", org_slug=request.org.slug)
 
 
 @org_view()
