@@ -14,6 +14,7 @@ org_patterns = [
     path("getting-started/dismiss/", core.checklist_dismiss, name="checklist_dismiss"),
     path("settings/", core.organization_settings, name="organization_settings"),
     path("settings/export.json", core.organization_export, name="organization_export"),
+    path("settings/delete/", core.organization_delete, name="organization_delete"),
     path("members/", core.members, name="members"),
     path("members/invite/", core.invitation_create, name="invitation_create"),
     path("members/<int:member_id>/role/", core.member_role, name="member_role"),

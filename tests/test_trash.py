@@ -127,3 +127,33 @@ class TrashTests(CairnTestCase):
         entry = TrashEntry.objects.get(object_id=self.goal.pk, model="goals.businessgoal")
         services.restore_entry(entry, actor=self.editor)
         self.assertTrue(BusinessGoal.objects.filter(pk=self.goal.pk).exists())
+
+
+class OrganizationDeleteTests(CairnTestCase):
+    def test_only_the_owner_deletes_after_typing_the_exact_name(self):
+        from django.apps import apps
+
+        from cairn.core.models import Organization, OrgModel
+
+        url = self.url("organization_delete")
+        for persona in ("editor", "viewer"):
+            self.login(persona)
+            self.assertEqual(self.client.get(url).status_code, 403)
+            self.assertEqual(self.client.post(url, {"name": "Acme"}).status_code, 403)
+        self.login("owner")
+        page = self.client.get(url)
+        self.assertContains(page, self.url("organization_export"))
+        self.assertContains(self.client.get(self.url("organization_settings")), url)
+        wrong = self.client.post(url, {"name": "acme"})
+        self.assertContains(wrong, "exactly as shown")
+        self.assertTrue(Organization.objects.filter(pk=self.org.pk).exists())
+        org_models = [m for m in apps.get_models() if issubclass(m, OrgModel)]
+        other_counts = {
+            m: m.objects.filter(organization=self.other_org).count() for m in org_models
+        }
+        self.assertEqual(self.client.post(url, {"name": "Acme"}).status_code, 302)
+        self.assertFalse(Organization.objects.filter(pk=self.org.pk).exists())
+        for m in org_models:
+            self.assertFalse(m.objects.filter(organization_id=self.org.pk).exists(), m)
+            self.assertEqual(m.objects.filter(organization=self.other_org).count(), other_counts[m])
+        self.assertFalse(AuditEvent.objects.filter(organization_id=self.org.pk).exists())

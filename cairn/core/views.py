@@ -230,6 +230,22 @@ def activity(request):
     )
 
 
+@org_view(Role.OWNER)
+@require_http_methods(["GET", "POST"])
+def organization_delete(request):
+    """Delete the organisation and all its data, once its exact name has been typed."""
+    org = request.org
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("name", "") == org.name:
+            name = org.name
+            org.delete()  # every row of the organisation goes with it (on_delete=CASCADE)
+            messages.success(request, f"Deleted the organisation {name} and all its data.")
+            return redirect("/")
+        error = "Type the organisation's name exactly as shown to delete it."
+    return render(request, "core/organization_delete.html", {"error": error})
+
+
 @org_view(Role.EDITOR)
 @require_POST
 def trash_restore(request, entry_id: int):
