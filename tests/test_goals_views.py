@@ -55,7 +55,7 @@ class DestinationPageTests(CairnTestCase):
             ("goals:interview_detail", [self.interview.pk], 4 + 3),  # interview, pains, goals
             ("goals:painpoint_list", [], 4 + 2),  # pains with interviews, their goals
             ("goals:goal_detail", [self.goal.pk], 4 + 3),  # goal, missions, pains
-            ("activity", [], 4 + 3),  # count, kinds of object, one page of events
+            ("activity", [], 4 + 5),  # count, kinds, one page of events; trash: purge, list
             ("members", [], 4 + 2),  # members with users, invitations
         ]:
             with self.subTest(page=name):
