@@ -50,6 +50,28 @@ class ProductionSettingsTests(TestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("Set SECRET_KEY", result.stderr)
 
+    def test_sqlite_by_database_url_gets_the_same_options(self):
+        """``DATABASE_URL=sqlite:///…`` (the dj-database-url way) is not a lesser SQLite: WAL,
+        IMMEDIATE transactions and the busy timeout apply, read back from the connection."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            code = (
+                "from django.db import connection as c; c.ensure_connection(); "
+                "o = c.settings_dict['OPTIONS']; cur = c.cursor(); "
+                "print(o['transaction_mode'], o['timeout'], "
+                "cur.execute('PRAGMA journal_mode').fetchone()[0], "
+                "cur.execute('PRAGMA busy_timeout').fetchone()[0])"
+            )
+            result = run_cairn(
+                "shell", "-c", code, DATABASE_URL=f"sqlite:///{folder}/by-url.sqlite3"
+            )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # shell may first say what it imported; the answer is the last line
+        self.assertEqual(
+            result.stdout.splitlines()[-1].split(), ["IMMEDIATE", "20", "wal", "20000"]
+        )
+
     def test_cairn_command_lists_cairns_commands(self):
         result = run_cairn("help")
         self.assertEqual(result.returncode, 0, result.stderr)
