@@ -193,3 +193,24 @@ class AuditGapTests(CairnTestCase):
         self.assertFalse(Milestone.objects.filter(pk=milestone.pk).exists())
         self.assertFalse(RoadmapItem.objects.filter(pk=item.pk).exists())
         self.assertTrue(json.dumps(deleted))
+
+
+class HugeIdTests(CairnTestCase):
+    def test_an_id_past_what_databases_store_is_a_422_everywhere_it_is_linked(self):
+        key = services.create_api_token(self.editor, "t")[1]
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        huge = 2**70
+        cases = [
+            (
+                "/api/v1/orgs/acme/decisions",
+                {"title": "T", "outcome": "O", "initiative_ids": [huge]},
+            ),
+            ("/api/v1/orgs/acme/missions", {"statement": "S", "goal_ids": [huge]}),
+        ]
+        for url, body in cases:
+            with self.subTest(url=url):
+                before = AuditEvent.objects.count()
+                response = self.client.post(url, body, content_type="application/json", **auth)
+                self.assertEqual(response.status_code, 422, response.content)
+                self.assertIn("detail", response.json())
+                self.assertEqual(AuditEvent.objects.count(), before)

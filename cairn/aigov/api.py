@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema
 from cairn.aigov.forms import AiPolicyForm, AiUseCaseForm
 from cairn.aigov.models import AiPolicy, AiUseCase, Area, Automation, UseCaseStatus
 from cairn.aigov.rules import PURPOSES, TIERS
-from cairn.api.common import MAX_ID, Ids, RowOut, Version, crud, ids
+from cairn.api.common import MAX_ID, Ids, RowId, RowOut, Version, crud, ids
 from cairn.goals.models import BusinessGoal
 
 router = Router(tags=["AI governance"])
@@ -18,7 +18,7 @@ OptionalId = Field(None, ge=1, le=MAX_ID)
 class UseCaseIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field(..., min_length=1, max_length=5000)
-    goal_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
     initiative_id: int | None = OptionalId
     purpose: str = Field("internal", description=", ".join(PURPOSES))
     automation: Automation = Automation.ASSISTS
@@ -27,7 +27,7 @@ class UseCaseIn(Schema):
     owner: str = Field("", max_length=120)
     status: UseCaseStatus = UseCaseStatus.IDEA
     next_review: date | None = None
-    policy_ids: list[int] = Ids
+    policy_ids: list[RowId] = Ids
     tier_override: str = Field("", description="Empty, or one of: " + ", ".join(TIERS))
     override_reason: str = Field("", max_length=500)
     version: int | None = Version

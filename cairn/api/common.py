@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import models
 from django.forms import ModelForm
@@ -20,7 +20,10 @@ from cairn.core.money import places_message, too_large_message, too_small_messag
 
 MAX_ID = 2**63 - 1  # the largest id any supported database stores
 
-Ids = Field(default_factory=list, max_length=1000)  # links to other rows, by id
+# An id in a body or query, bounded to what the databases store (a larger one is a 422, not
+# an OverflowError deep in the driver).
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Ids = Field(default_factory=list, max_length=1000)  # links to other rows, by id: list[RowId]
 Version = Field(None, ge=1, le=2**31, description="Send back to refuse a stale change.")
 
 

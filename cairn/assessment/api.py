@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 
-from cairn.api.common import Ids, RowOut, Version, crud, ids, membership_for
+from cairn.api.common import Ids, RowId, RowOut, Version, crud, ids, membership_for
 from cairn.assessment import gaps
 from cairn.assessment.forms import (
     ApplicationForm,
@@ -38,7 +38,7 @@ class SwotIn(Schema):
     statement: str = Field(..., min_length=1, max_length=1000)
     it_question: str = Field("", max_length=1000)
     it_answer: str = Field("", max_length=2000)
-    goal_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
     version: int | None = Version
 
 
@@ -60,7 +60,7 @@ class CapabilityIn(Schema):
     name: str = Name
     description: str = Field("", max_length=2000)
     parent_id: int | None = None
-    goal_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
     version: int | None = Version
 
 
@@ -96,7 +96,7 @@ class ProcessIn(Schema):
     team_id: int | None = None
     automation: Automation = Automation.MANUAL
     pain: int = Score
-    capability_ids: list[int] = Ids
+    capability_ids: list[RowId] = Ids
     version: int | None = Version
 
 
@@ -122,8 +122,8 @@ class ApplicationIn(Schema):
     lifecycle: Lifecycle = Lifecycle.ACTIVE
     health: int = Score
     fit: int = Score
-    capability_ids: list[int] = Ids
-    process_ids: list[int] = Ids
+    capability_ids: list[RowId] = Ids
+    process_ids: list[RowId] = Ids
     disposition: Disposition | None = Field(None, description="Empty to follow the suggestion.")
     disposition_reason: str = Field("", max_length=500)
     version: int | None = Version

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 
-from cairn.api.common import Ids, RowOut, Version, crud
+from cairn.api.common import Ids, RowId, RowOut, Version, crud
 from cairn.goals.forms import BusinessGoalForm, InterviewForm, ITMissionForm, PainPointForm
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 
@@ -54,7 +54,7 @@ class GoalOut(RowOut):
 
 class MissionIn(Schema):
     statement: str = Field(..., min_length=1, max_length=1000)
-    goal_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
     version: int | None = Version
 
 
@@ -98,7 +98,7 @@ class PainPointIn(Schema):
     description: str = LongText
     severity: int = Field(3, ge=1, le=5)
     interview_id: int | None = None
-    goal_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
     version: int | None = Version
 
 

@@ -16,6 +16,7 @@ from cairn.api.common import (
     FieldError,
     Ids,
     Pagination,
+    RowId,
     RowOut,
     Version,
     crud,
@@ -87,7 +88,7 @@ crud(
 class MeetingIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     held_on: date
-    attendee_ids: list[int] = Ids
+    attendee_ids: list[RowId] = Ids
     minutes: str = Field("", max_length=20000)
     version: int | None = Version
 
@@ -238,7 +239,7 @@ class DecisionIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     outcome: str = Field(..., min_length=1, max_length=5000)
     change: Change = Change.NONE
-    initiative_ids: list[int] = Ids
+    initiative_ids: list[RowId] = Ids
     meeting_id: int | None = OptionalId
     context: str = Field("", max_length=5000)
     options: str = Field("", max_length=5000)

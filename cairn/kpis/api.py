@@ -13,6 +13,7 @@ from cairn.api.common import (
     ErrorOut,
     Ids,
     Pagination,
+    RowId,
     RowOut,
     Version,
     crud,
@@ -56,8 +57,8 @@ class KpiIn(Schema):
     tolerance_percent: int = Field(10, ge=1, le=50)
     replaces: str = Field("", max_length=200, description="The IT metric it replaces.")
     formula: str = Field("", max_length=500, description=formulas.HELP)
-    goal_ids: list[int] = Ids
-    initiative_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
+    initiative_ids: list[RowId] = Ids
     version: int | None = Version
 
 
@@ -298,7 +299,7 @@ class WinIn(Schema):
     story: str = Field("", max_length=3000)
     goal_id: int | None = Field(None, ge=1, le=MAX_ID)
     kpi_id: int | None = Field(None, ge=1, le=MAX_ID)
-    initiative_ids: list[int] = Ids
+    initiative_ids: list[RowId] = Ids
     version: int | None = Version
 
 

@@ -8,7 +8,17 @@ from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.responses import Status as HttpStatus
 
-from cairn.api.common import MAX_ID, ErrorOut, Ids, RowOut, Version, crud, ids, membership_for
+from cairn.api.common import (
+    MAX_ID,
+    ErrorOut,
+    Ids,
+    RowId,
+    RowOut,
+    Version,
+    crud,
+    ids,
+    membership_for,
+)
 from cairn.assessment.models import Application, SwotItem
 from cairn.core.models import AuditVia, Role
 from cairn.goals.models import BusinessGoal, PainPoint
@@ -44,12 +54,12 @@ class InitiativeIn(Schema):
     duration_months: int = Field(3, ge=1, le=120)
     urgency: int = Field(3, ge=1, le=5)
     risk: int = Field(3, ge=1, le=5)
-    goal_ids: list[int] = Ids
-    pain_point_ids: list[int] = Ids
-    swot_item_ids: list[int] = Ids
-    application_ids: list[int] = Ids
-    depends_on_ids: list[int] = Ids
-    excludes_ids: list[int] = Ids
+    goal_ids: list[RowId] = Ids
+    pain_point_ids: list[RowId] = Ids
+    swot_item_ids: list[RowId] = Ids
+    application_ids: list[RowId] = Ids
+    depends_on_ids: list[RowId] = Ids
+    excludes_ids: list[RowId] = Ids
     version: int | None = Version
 
 
@@ -122,7 +132,7 @@ class ScenarioIn(Schema):
     running_budget: Decimal | None = OptionalMoney
     staff_months: Decimal | None = Field(None, ge=0, le=100000, decimal_places=1)
     min_change_percent: int | None = Field(None, ge=0, le=100)
-    mandatory_ids: list[int] = Ids
+    mandatory_ids: list[RowId] = Ids
     time_limit_s: int = Field(10, ge=1, le=120)
     version: int | None = Version
 
