@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cairn.core import services
+from cairn.core import services, trash
 from cairn.core.models import AuditEvent, TrashEntry
 from cairn.goals.models import BusinessGoal
 from cairn.portfolio.models import Criterion, CriterionScore, Initiative, TeamEffort
@@ -61,7 +61,7 @@ class TrashTests(CairnTestCase):
         services.delete_object(initiative, actor=self.editor)
         self.assertFalse(TeamEffort.objects.filter(initiative_id=pk).exists())
         entry = TrashEntry.objects.get(model="portfolio.initiative", object_id=pk)
-        services.restore_entry(entry, actor=self.editor)
+        trash.restore_entry(entry, actor=self.editor)
         back = Initiative.objects.get(pk=pk)
         self.assertEqual(sorted(back.efforts.values_list("pk", "team_id", "months")), efforts)
         self.assertEqual(sorted(back.scores.values_list("pk", "criterion_id", "value")), scores)
@@ -77,7 +77,7 @@ class TrashTests(CairnTestCase):
         criterion.delete()
         events = AuditEvent.objects.count()
         with self.assertRaises(services.ServiceError):
-            services.restore_entry(entry, actor=self.editor)
+            trash.restore_entry(entry, actor=self.editor)
         self.assertFalse(Initiative.objects.filter(pk=pk).exists())
         self.assertEqual(AuditEvent.objects.count(), events)
         self.assertTrue(TrashEntry.objects.filter(pk=entry.pk).exists())
@@ -125,7 +125,7 @@ class TrashTests(CairnTestCase):
         )
         self.assertEqual(response.status_code, 204)
         entry = TrashEntry.objects.get(object_id=self.goal.pk, model="goals.businessgoal")
-        services.restore_entry(entry, actor=self.editor)
+        trash.restore_entry(entry, actor=self.editor)
         self.assertTrue(BusinessGoal.objects.filter(pk=self.goal.pk).exists())
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cairn.core import services, transfer
+from cairn.core import services, transfer, trash
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.forms import (
     ApiTokenForm,
@@ -221,12 +221,12 @@ def activity(request):
         .order_by("object_type")
     )
     choices = [(t, AuditEvent(object_type=t).type_label) for t in types]
-    services.purge_trash(request.org)  # entries past 30 days go when the page is opened
-    trash = list(TrashEntry.objects.filter(organization=request.org).select_related("deleted_by"))
+    trash.purge_trash(request.org)  # entries past 30 days go when the page is opened
+    deleted = TrashEntry.objects.filter(organization=request.org).select_related("deleted_by")
     return render(
         request,
         "core/activity.html",
-        {"page": page, "types": choices, "kind": kind, "trash": trash},
+        {"page": page, "types": choices, "kind": kind, "trash": list(deleted)},
     )
 
 
@@ -252,7 +252,7 @@ def trash_restore(request, entry_id: int):
     """Undo a delete: put the row and those deleted with it back."""
     entry = get_object_or_404(TrashEntry, pk=entry_id, organization=request.org)
     try:
-        services.restore_entry(entry, actor=request.user)
+        trash.restore_entry(entry, actor=request.user)
     except services.ServiceError as e:
         messages.error(request, str(e))
     else:
