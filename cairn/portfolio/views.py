@@ -149,7 +149,7 @@ def initiative_detail(request, initiative_id: int):
         .select_related("roadmap_item")
     )
     initiative = get_object_for_member(request, queryset, initiative_id)
-    slot = _roadmap_slot(initiative)
+    item = getattr(initiative, "roadmap_item", None)  # the roadmap's item, when it has one
     criteria = list(Criterion.objects.filter(organization=request.org))
     scored = scoring.score(initiative, criteria)
     efforts = {e.team_id: e.months for e in initiative.efforts.all()}
@@ -164,27 +164,13 @@ def initiative_detail(request, initiative_id: int):
             "scored": scored,
             "teams": teams,
             "effort_split": sum(efforts.values(), Decimal(0)),
-            "slot": slot,
+            "slot": item.slot() if item else None,
             "next_move": ""
             if transition_problem(initiative.status, Status.APPROVED)
             or initiative.status == Status.APPROVED
             else "approve",
         },
     )
-
-
-def _roadmap_slot(initiative: Initiative) -> str | None:
-    """Where the initiative stands on the roadmap, in the plan's period names (None: not on it)."""
-    from cairn.roadmap.models import Plan  # the roadmap builds on the portfolio, not the reverse
-
-    item = getattr(initiative, "roadmap_item", None)
-    if item is None:
-        return None
-    if item.start is None:
-        return "On the roadmap, not scheduled yet"
-    plan = Plan.for_org(initiative.organization)
-    first, last = plan.period_label(item.start), plan.period_label(item.end - 1)
-    return f"{first} to {last}" if first != last else first
 
 
 def _decimal_inputs(request, prefix: str, keys, maximum: Decimal) -> dict | None:

@@ -210,6 +210,14 @@ class RoadmapItem(OrgModel):
     def end(self) -> int | None:
         return None if self.start is None else self.start + self.duration
 
+    def slot(self) -> str:
+        """When the item runs, in the plan's period names ("Q1 2027 to Q2 2027")."""
+        if self.start is None:
+            return "On the roadmap, not scheduled yet"
+        plan = Plan.for_org(self.organization)
+        first, last = plan.period_label(self.start), plan.period_label(self.end - 1)
+        return f"{first} to {last}" if first != last else first
+
 
 class Milestone(OrgModel):
     """A dated checkpoint of an initiative; one past due and not done has slipped."""
