@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cairn.governance.models import Decision, Meeting
@@ -196,3 +198,22 @@ class PlannedMeetingTests(CairnTestCase):
         self.assertEqual(Decision.objects.count(), before)
         self.path["initiative"].refresh_from_db()
         self.assertEqual(self.path["initiative"].status, "idea")
+
+
+class ApprovePageQueryTests(CairnTestCase):
+    def test_the_approve_page_costs_the_same_however_many_were_chosen(self):
+        scenario = self.path["scenario"]
+        self.login("editor")
+        url = self.url("governance:scenario_approve", scenario.pk)
+        counts = []
+        for n in range(2):
+            for i in range(3 * n):  # more cheap ideas, all chosen
+                Initiative.objects.create(
+                    organization=self.org, title=f"Extra {n}-{i}", impact="high"
+                )
+            portfolio.run_scenario(scenario, actor=self.editor)
+            scenario.refresh_from_db()
+            with CaptureQueriesContext(connection) as ctx:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            counts.append(len(ctx.captured_queries))
+        self.assertEqual(counts[0], counts[1], counts)
