@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cairn.core.middleware.ApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,6 +194,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+# The largest request body (uploaded files apart): 50,000 measurements in one API call with
+# the longest names and notes fit; a larger body answers 413 saying the limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CAIRN_MAX_BODY_MB", 64) * 2**20
 
 # Background jobs (long optimisations) wait in the database for `cairn db_worker`.
 # TASKS_BACKEND=immediate runs them at once, inside the request (tests, small installs).

@@ -55,6 +55,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "cairn.core.views.bad_request"
 handler403 = "cairn.core.views.permission_denied"
 handler404 = "cairn.core.views.not_found"
 handler500 = "cairn.core.views.server_error"

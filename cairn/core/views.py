@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.core import services, transfer, trash
 from cairn.core.access import get_object_for_member, org_view
+from cairn.core.errors import BUSY_MESSAGE, RETRY_AFTER, database_busy
 from cairn.core.forms import (
     ApiTokenForm,
     InvitationForm,
@@ -403,9 +409,30 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def _error_page(title: str, message: str, status: int) -> HttpResponse:
+    """A standalone error page: no menu, so nothing to query from a database that failed."""
+    html = render_to_string("error.html", {"title": title, "message": message})
+    return HttpResponse(html, status=status)
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20
+        message = f"The request is larger than the limit of {limit} MB. Send it in smaller parts."
+        return _error_page("Too large to send", message, 413)
+    message = "The request could not be read. Reload the page and try again."
+    return _error_page("We could not read that request", message, 400)
+
+
 def server_error(request):
-    return HttpResponse(
-        "<h1>Something went wrong</h1><p>The error was logged. Please try again.</p>", status=500
+    """Every uncaught error ends here (after it is logged); one the database raised because
+    another change held it for longer than the busy timeout is a 503 to retry, not a fault."""
+    if database_busy(sys.exc_info()[1]):
+        response = _error_page("Busy saving another change", BUSY_MESSAGE, 503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    return _error_page(
+        "Something went wrong", "The error was logged. Please try again in a moment.", 500
     )
 
 
