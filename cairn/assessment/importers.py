@@ -27,7 +27,7 @@ from cairn.assessment.models import (
 )
 from cairn.core import services
 from cairn.core.models import AuditVia, Organization
-from cairn.core.tabular import Column, ImportRefused, Report, read_rows
+from cairn.core.tabular import Column, ImportRefused, Report, clip, read_rows
 from cairn.goals.models import BusinessGoal
 
 NAME = Column("name", required=True, max_length=120, help="Unique within the organisation.")
@@ -63,7 +63,7 @@ def check_duplicates(report: Report) -> None:
     for row in report.rows:
         name = row.get("name")
         if name in seen:
-            report.add(row["_row"], "name", f"“{name}” already appears on row {seen[name]}")
+            report.add(row["_row"], "name", f"“{clip(name)}” already appears on row {seen[name]}")
         elif name:
             seen[name] = row["_row"]
 
@@ -75,7 +75,7 @@ def lookup(report: Report, row: dict, column: str, known: dict[str, int], noun: 
         if name in known:
             ids.append(known[name])
         else:
-            report.add(row["_row"], column, f"unknown {noun} “{name[:60]}”")
+            report.add(row["_row"], column, f"unknown {noun} “{clip(name, 60)}”")
     return ids
 
 
@@ -147,7 +147,7 @@ def resolve_capabilities(org, report):
     for r in report.rows:
         parent = r.get("parent")
         if parent and parent not in parents:
-            report.add(r["_row"], "parent", f"unknown capability “{parent[:60]}”")
+            report.add(r["_row"], "parent", f"unknown capability “{clip(parent, 60)}”")
             continue
         if parent == r.get("name"):
             report.add(r["_row"], "parent", "a capability cannot be its own parent")
@@ -206,7 +206,7 @@ def resolve_processes(org, report):
         )
         team = r.get("team")
         if team and team not in teams:
-            report.add(r["_row"], "team", f"unknown team “{team[:60]}”")
+            report.add(r["_row"], "team", f"unknown team “{clip(team, 60)}”")
         values["team_id"] = teams.get(team) if team else None
         values["capabilities"] = lookup(report, r, "capabilities", capabilities, "capability")
         out.append(values)

@@ -4,6 +4,13 @@ An import is all-or-nothing: ``read_rows`` parses every row against the
 columns and collects every problem as (row, column, problem); the caller
 writes only when the list is empty. Rows are read as a stream, never the whole
 file at once.
+
+A file is a stranger's input: the limits below keep a hostile one from costing
+more than a large honest one. A report repeats at most ``ECHO`` characters of any
+value and lists at most ``MAX_ERRORS`` problems (then counts the rest); a header
+has at most ``MAX_COLUMNS`` columns; a CSV line is at most ``MAX_LINE``
+characters; an .xlsx workbook is checked in its zip directory before it is
+opened (``check_workbook``), so an archive bomb is refused unread.
 """
 
 from __future__ import annotations
@@ -20,17 +27,41 @@ from typing import IO, Any
 
 from cairn.core.money import money_header, number_problem
 
-MAX_ERRORS = 500  # past this, the report says "and more" rather than growing without end
+MAX_ERRORS = 500  # past this, the report counts the rest ("and 12,345 more") without listing
+ECHO = 80  # characters of a cell, a header or a name that a report repeats
+MAX_PROBLEM = 400  # characters of one problem's text
+MAX_COLUMNS = 200  # columns in a header: a file with more is refused as a whole
+MAX_LISTED = 10  # unknown or missing columns named in the one message about them
+MAX_LINE = 2**20  # characters in one CSV line (a cell is at most csv's 131,072)
+# An .xlsx is a zip: what its directory says the parts unpack to, checked before reading.
+XLSX_MAX_UNPACKED = 512 * 2**20  # all parts together (a million rows of six columns fit)
+XLSX_MAX_SHARED = 64 * 2**20  # the shared strings, which openpyxl holds in memory
+XLSX_MAX_RATIO = 100  # unpacked size / packed size of a part over 1 MB (Excel's are ~10)
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit; a sheet claiming more is not from Excel
 FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
+def clip(value: Any, limit: int = ECHO) -> str:
+    """A value as a report repeats it: at most ``limit`` characters, "…" where it was cut."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def header_name(cell: Any) -> str:
     """A header cell as a column name: "Annual_cost (EUR)" reads as "annual_cost"."""
-    text = str(cell or "").strip().lower()
+    text = str(cell or "")[: ECHO * 4].strip().lower()  # no header of ours is near that long
     return re.sub(r"\s*\([^)]*\)$", "", text)
+
+
+def listed(names: list[str]) -> str:
+    """Column names for a message: each cut, at most ``MAX_LISTED``, then how many more."""
+    shown = ", ".join(clip(n, 40) for n in names[:MAX_LISTED])
+    rest = len(names) - MAX_LISTED
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
 
 
 class Sentence(ValueError):
@@ -79,14 +110,14 @@ class Column:
                     text[:10] if len(text) > 10 and text[10] in " T" else text
                 )
             except ValueError:
-                raise ValueError(f"“{text[:40]}” is not a date like 2026-01-31") from None
+                raise ValueError(f"“{clip(text, 40)}” is not a date like 2026-01-31") from None
         if self.kind == "float":
             try:
                 number = float(text)
             except ValueError:
-                raise ValueError(f"“{text[:40]}” is not a number") from None
+                raise ValueError(f"“{clip(text, 40)}” is not a number") from None
             if not math.isfinite(number):
-                raise ValueError(f"“{text[:40]}” is not a number")
+                raise ValueError(f"“{clip(text, 40)}” is not a number")
             if (self.minimum is not None and number < self.minimum) or (
                 self.maximum is not None and number > self.maximum
             ):
@@ -95,14 +126,14 @@ class Column:
         if self.kind == "choice":
             value = text.lower().replace(" ", "_")
             if value not in self.choices:
-                raise ValueError(f"“{text[:40]}” is not one of: {', '.join(self.choices)}")
+                raise ValueError(f"“{clip(text, 40)}” is not one of: {', '.join(self.choices)}")
             return value
         try:
             number = Decimal(text.replace(",", "")) if self.kind == "decimal" else Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"“{text[:40]}” is not a number") from None
+            raise ValueError(f"“{clip(text, 40)}” is not a number") from None
         if not number.is_finite():
-            raise ValueError(f"“{text[:40]}” is not a number")
+            raise ValueError(f"“{clip(text, 40)}” is not a number")
         if self.kind == "decimal":
             # The words of the form and the API for the same limit (core.money).
             problem = number_problem(number, self.minimum, self.maximum, self.decimal_places)
@@ -114,10 +145,10 @@ class Column:
         ):
             raise ValueError(f"must be between {self.minimum} and {self.maximum}")
         if number.adjusted() > 30:
-            raise ValueError(f"“{text[:40]}” is too large")
+            raise ValueError(f"“{clip(text, 40)}” is too large")
         if self.kind == "int":
             if number != number.to_integral_value():
-                raise ValueError(f"“{text[:40]}” is not a whole number")
+                raise ValueError(f"“{clip(text, 40)}” is not a whole number")
             number = int(number)
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
@@ -131,32 +162,47 @@ class RowError:
     row: int  # 1 is the header row, as a spreadsheet numbers it; 0 is the file as a whole
     column: str
     problem: str
+    table: str = ""  # for a file of several tables (an organisation's JSON)
 
 
 @dataclass
 class Report:
-    """What an import found: the rows it read and every problem, in file order."""
+    """What an import found: the rows it read and every problem, in file order. At most
+    ``MAX_ERRORS`` problems are kept; ``more`` counts the others."""
 
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     truncated: bool = False
+    more: int = 0
 
-    def add(self, row: int, column: str, problem: str) -> None:
+    def add(self, row: int, column: str, problem: str, table: str = "") -> None:
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(RowError(row, column, problem))
+            self.errors.append(RowError(row, clip(column), clip(problem, MAX_PROBLEM), table))
         else:
             self.truncated = True
+            self.more += 1
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def count(self) -> int:
+        """Every problem found, listed or not."""
+        return len(self.errors) + self.more
+
+    def summary(self) -> str:
+        """ "3 problems", or "500 problems listed and 12,345 more"."""
+        if self.more:
+            return f"{len(self.errors):,} problems listed and {self.more:,} more"
+        return f"{self.count:,} problem{'' if self.count == 1 else 's'}"
 
 
 class ImportRefused(Exception):
     """The file had problems; ``report`` lists them and nothing was written."""
 
     def __init__(self, report: Report):
-        super().__init__(f"{len(report.errors)} problem(s)")
+        super().__init__(report.summary())
         self.report = report
 
 
@@ -181,17 +227,59 @@ def iter_cells(file: IO[bytes], filename: str) -> Iterator[list[Any]]:
     elif suffix == "csv":
         text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
         try:
-            yield from csv.reader(text)
+            yield from csv.reader(_lines(text))
         except UnicodeDecodeError:
             raise FileProblem(
                 "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”, or upload the .xlsx."
             ) from None
         except csv.Error as e:
-            raise FileProblem(f"The CSV file is malformed: {e}.") from None
+            if "field limit" in str(e):
+                e = f"a cell is longer than {csv.field_size_limit():,} characters"
+            raise FileProblem(f"The CSV file is malformed: {clip(e)}.") from None
         finally:
             text.detach()
     else:
         raise FileProblem("Upload a .csv or .xlsx file.")
+
+
+def _lines(text: IO[str]) -> Iterator[str]:
+    """The lines of a text file, refusing one longer than ``MAX_LINE`` before it is all read."""
+    while line := text.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise FileProblem(f"A line of the file is longer than {MAX_LINE:,} characters.")
+        yield line
+
+
+def check_workbook(file: IO[bytes]) -> None:
+    """Refuse an .xlsx whose zip directory promises more than a workbook of a million rows
+    would unpack to (an archive bomb), before any part of it is unpacked."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        parts = ZipFile(file).infolist()
+    except (BadZipFile, OSError, ValueError, EOFError):
+        raise FileProblem("The file is not a valid Excel .xlsx workbook.") from None
+    finally:
+        file.seek(0)
+    mb = 2**20
+    too_big = f"The workbook unpacks to more than {XLSX_MAX_UNPACKED // mb} MB"
+    if len(parts) > XLSX_MAX_PARTS:
+        raise FileProblem(f"The workbook has more than {XLSX_MAX_PARTS:,} parts.")
+    if sum(p.file_size for p in parts) > XLSX_MAX_UNPACKED:
+        raise FileProblem(f"{too_big}; split it into smaller files.")
+    for part in parts:
+        if part.file_size > mb and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+            raise FileProblem(
+                f"The workbook is packed more than {XLSX_MAX_RATIO} times tighter than a "
+                "spreadsheet can be: it is not a file Excel saved."
+            )
+        if part.filename.lower().endswith("sharedstrings.xml") and part.file_size > (
+            XLSX_MAX_SHARED
+        ):
+            raise FileProblem(
+                f"The workbook's text cells unpack to more than {XLSX_MAX_SHARED // mb} MB; "
+                "split it into smaller files."
+            )
 
 
 def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
@@ -199,15 +287,29 @@ def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
 
     from openpyxl import load_workbook
 
+    check_workbook(file)
     problem = "The file is not a valid Excel .xlsx workbook."
     try:
         book = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError):
+    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, EOFError):
         raise FileProblem(problem) from None  # ElementTree's ParseError is a SyntaxError
     try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        # One column past the limit, so that a wider header is seen and refused.
+        rows = book.worksheets[0].iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        for number, row in enumerate(rows, start=1):
+            if number > XLSX_MAX_ROWS:
+                raise FileProblem(f"The sheet has more than {XLSX_MAX_ROWS:,} rows.")
             yield list(row)
-    except (KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError):
+    except (
+        BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        TypeError,
+        IndexError,
+        EOFError,
+    ):
         raise FileProblem(problem) from None
     finally:
         book.close()
@@ -236,8 +338,7 @@ def iter_rows(
     """Each row of a file parsed against ``columns``, with whether it parsed cleanly.
 
     Problems go to ``report`` as they are found, so a caller can write rows as
-    they come and still know, at the end, whether to keep them. Reading stops
-    once the report is full.
+    they come and still know, at the end, whether to keep them.
     """
     rows = 0
     try:
@@ -245,6 +346,13 @@ def iter_rows(
         header = next(cells, None)
         if header is None or not any(str(h or "").strip() for h in header):
             raise FileProblem("The file is empty: it needs a header row and at least one row.")
+        while header and not str(header[-1] or "").strip():
+            header = header[:-1]  # empty cells after the last heading are not columns
+        if len(header) > MAX_COLUMNS:
+            raise FileProblem(
+                f"The header row has more than {MAX_COLUMNS} columns; an import has at most "
+                f"{len(columns)}."
+            )
         names = [header_name(h) for h in header]
         expected = {c.name for c in columns}
         missing = [c.name for c in columns if c.required and c.name not in names]
@@ -252,9 +360,9 @@ def iter_rows(
         if missing or unknown:
             parts = []
             if missing:
-                parts.append(f"missing column(s): {', '.join(missing)}")
+                parts.append(f"missing column(s): {listed(missing)}")
             if unknown:
-                parts.append(f"unknown column(s): {', '.join(unknown)}")
+                parts.append(f"unknown column(s): {listed(unknown)}")
             raise FileProblem(
                 f"Wrong columns ({'; '.join(parts)}). Expected: "
                 f"{', '.join(c.name for c in columns)}. Download the template to start from."
@@ -276,15 +384,14 @@ def iter_rows(
                     row[name] = column.parse(cells_of_row[index] if index < width else None)
                 except Sentence as e:
                     report.add(number, name, str(e))
+                    ok = False
                 except ValueError as e:
                     report.add(number, name, f"{name} {e}")
                     ok = False
             for name, value in absent:
                 row[name] = value
             rows += 1
-            yield row, ok
-            if report.truncated:
-                return
+            yield row, ok  # past MAX_ERRORS, reading goes on only to count the problems
             if progress and number % every == 0:
                 progress(number - 1)
     except FileProblem as e:

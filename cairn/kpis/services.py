@@ -21,7 +21,7 @@ from django.utils import timezone
 from cairn.core import services as core
 from cairn.core.models import AuditAction, AuditVia, Organization
 from cairn.core.money import money_unit
-from cairn.core.tabular import Column, ImportRefused, Report, iter_rows
+from cairn.core.tabular import Column, ImportRefused, Report, clip, iter_rows
 from cairn.kpis import formula as formulas
 from cairn.kpis.library import BY_KEY
 from cairn.kpis.models import LIMIT, SPARK_POINTS, Direction, Kpi, Measurement
@@ -169,7 +169,7 @@ class Resolver:
             if found is None and ref.strip().isdigit() and len(ref.strip()) < 19:
                 found = self.by_id.get(int(ref.strip()))
         if found is None:
-            return None, f"unknown KPI “{str(ref)[:60]}”"
+            return None, f"unknown KPI “{clip(ref, 60)}”"
         pk, derived, name = found
         if derived:
             return None, f"“{name}” is calculated from a formula; record its inputs instead"
