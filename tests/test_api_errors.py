@@ -98,3 +98,94 @@ class ApiErrorContractTests(CairnTestCase):
             page = self.client.post(self.url("goals:goal_create"), {"title": "x" * 2000})
         self.assertEqual(page.status_code, 413)
         self.assertContains(page, "limit of", status_code=413)
+
+
+class StrictTypeTests(CairnTestCase):
+    """JSON values are taken as written: nothing is converted into something else."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.key = services.create_api_token(cls.editor, "tests")[1]
+
+    def post(self, path, body):
+        return self.client.post(
+            f"/api/v1/orgs/acme{path}",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.key}",
+        )
+
+    def assertRefused(self, response, field):
+        self.assertEqual(response.status_code, 422, response.content)
+        locs = [e["loc"][-1] for e in response.json()["detail"]]
+        self.assertIn(field, locs, response.json())
+
+    def test_values_of_the_wrong_kind_are_refused_and_nothing_is_saved(self):
+        goal = {"title": "Win the West", "target_date": "2030-06-30", "priority": 1}
+        action = {"title": "Call", "owner": "Dana", "due": "2027-01-01"}
+        cases = [
+            ("/goals", goal, "target_date", 0),
+            ("/goals", goal, "target_date", "2030-06-30T00:00:00"),
+            ("/goals", goal, "target_date", "2030-02-30"),
+            ("/goals", goal, "target_date", "0001-01-01"),
+            ("/goals", goal, "target_date", "9999-12-31"),
+            ("/goals", goal, "priority", "1"),
+            ("/goals", goal, "priority", True),
+            ("/goals", goal, "priority", 1.5),
+            ("/goals", goal, "title", 5),
+            ("/actions", action, "done", 0),
+            ("/actions", action, "done", "false"),
+            ("/missions", {"statement": "x"}, "goal_ids", False),
+            ("/missions", {"statement": "x"}, "goal_ids", [True]),
+            ("/missions", {"statement": "x"}, "goal_ids", ["1"]),
+        ]
+        from cairn.goals.models import BusinessGoal, ITMission
+        from cairn.governance.models import Action
+
+        before = (BusinessGoal.objects.count(), ITMission.objects.count(), Action.objects.count())
+        for path, body, field, value in cases:
+            with self.subTest(path=path, field=field, value=value):
+                self.assertRefused(self.post(path, {**body, field: value}), field)
+        after = (BusinessGoal.objects.count(), ITMission.objects.count(), Action.objects.count())
+        self.assertEqual(before, after)
+
+    def test_non_finite_numbers_are_refused(self):
+        kpi = self.ascent["kpi"]
+        for raw in ["NaN", "Infinity", "-Infinity"]:
+            with self.subTest(raw=raw):
+                body = '{"items": [{"kpi": %d, "date": "2026-01-01", "value": %s}]}' % (kpi.pk, raw)
+                response = self.client.post(
+                    "/api/v1/orgs/acme/measurements",
+                    data=body,
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {self.key}",
+                )
+                self.assertIn(response.status_code, (400, 422), response.content)
+
+    def test_the_right_kinds_are_still_accepted(self):
+        response = self.post(
+            "/goals", {"title": "Win the West", "target_date": "2030-06-30", "priority": 1}
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+
+    def test_every_request_body_is_strict(self):
+        """A new body schema that forgets the strict base would convert values again."""
+        from pydantic import BaseModel
+
+        from cairn.api.api import api
+        from cairn.api.common import In
+
+        bodies = set()
+        for _prefix, router in api._routers:
+            for path_view in router.path_operations.values():
+                for operation in path_view.operations:
+                    for model in operation.models:
+                        if model.__ninja_param_source__ == "body":
+                            for field in model.model_fields.values():
+                                kind = field.annotation
+                                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                                    bodies.add(kind)
+        self.assertGreater(len(bodies), 30)
+        loose = sorted(b.__name__ for b in bodies if not issubclass(b, In))
+        self.assertEqual(loose, [])

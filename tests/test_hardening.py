@@ -214,3 +214,45 @@ class HugeIdTests(CairnTestCase):
                 self.assertEqual(response.status_code, 422, response.content)
                 self.assertIn("detail", response.json())
                 self.assertEqual(AuditEvent.objects.count(), before)
+
+
+class DateRangeTests(CairnTestCase):
+    """Every model's dates are bounded (cairn.core.dates), in the forms as in the API."""
+
+    def test_absurd_dates_are_refused_by_the_forms(self):
+        from cairn.goals.models import BusinessGoal
+        from cairn.governance.models import Meeting
+
+        self.login("editor")
+        before = BusinessGoal.objects.count(), Meeting.objects.count()
+        for day in ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"]:
+            with self.subTest(day=day):
+                response = self.client.post(
+                    self.url("goals:goal_create"),
+                    {"title": "Far", "target_date": day, "priority": 2},
+                )
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "Enter a date")
+                response = self.client.post(
+                    self.url("governance:meeting_create"),
+                    {"title": "Far", "held_on": day, "status": "planned"},
+                )
+                self.assertContains(response, "Enter a date")
+        self.assertEqual((BusinessGoal.objects.count(), Meeting.objects.count()), before)
+
+    def test_every_model_date_is_a_bounded_field(self):
+        from django.core import checks
+
+        self.assertEqual([e for e in checks.run_checks() if e.id == "cairn.E001"], [])
+        from django.apps import apps
+
+        from cairn.core.dates import DateField
+
+        dates = [
+            f
+            for m in apps.get_models()
+            if m._meta.app_label in {"goals", "governance", "kpis", "roadmap", "aigov"}
+            for f in m._meta.local_fields
+            if isinstance(f, DateField)
+        ]
+        self.assertGreater(len(dates), 15)

@@ -3,19 +3,19 @@
 from datetime import date
 
 from django.db.models import Prefetch
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
 from cairn.aigov.forms import AiPolicyForm, AiUseCaseForm
 from cairn.aigov.models import AiPolicy, AiUseCase, Area, Automation, UseCaseStatus
 from cairn.aigov.rules import PURPOSES, TIERS
-from cairn.api.common import MAX_ID, Ids, RowId, RowOut, Version, crud, ids
+from cairn.api.common import MAX_ID, Ids, In, RowId, RowOut, Version, crud, ids
 from cairn.goals.models import BusinessGoal
 
 router = Router(tags=["AI governance"])
 OptionalId = Field(None, ge=1, le=MAX_ID)
 
 
-class UseCaseIn(Schema):
+class UseCaseIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field(..., min_length=1, max_length=5000)
     goal_ids: list[RowId] = Ids
@@ -83,7 +83,7 @@ crud(
 )
 
 
-class PolicyIn(Schema):
+class PolicyIn(In):
     area: Area
     title: str = Field(..., min_length=1, max_length=200)
     text: str = Field(..., min_length=1, max_length=10000)

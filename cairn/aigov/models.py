@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from cairn.aigov import rules
+from cairn.core.dates import DateField
 from cairn.core.models import OrgModel
 from cairn.goals.models import BusinessGoal
 from cairn.portfolio.models import Initiative
@@ -60,7 +61,7 @@ class AiPolicy(OrgModel):
         related_name="ai_policies",
         verbose_name="decision that approved it",
     )
-    review_by = models.DateField("review by", null=True, blank=True)
+    review_by = DateField("review by", null=True, blank=True)
 
     class Meta:
         ordering = ["area", "title"]
@@ -104,7 +105,7 @@ class AiUseCase(OrgModel):
     model_or_vendor = models.CharField("model or vendor", max_length=200, blank=True)
     owner = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=8, choices=UseCaseStatus.choices, default="idea")
-    next_review = models.DateField("next review", null=True, blank=True)
+    next_review = DateField("next review", null=True, blank=True)
     tier_override = models.CharField(
         "tier set by hand",
         max_length=10,

@@ -32,7 +32,55 @@ class ObjectParser(Parser):
         return data
 
 
-api = NinjaAPI(
+# What each error means, for the schema: every operation lists the ones it can answer.
+ERRORS = {
+    400: "The body could not be read (not a JSON object), or the change was refused.",
+    401: "No valid token or session.",
+    403: "Your role in this organisation cannot do this.",
+    404: "No such organisation (or you are not a member of it), or no such row in it.",
+    409: "The row changed since you read it: read it again, then send its new `version`.",
+    413: "The body is larger than the server accepts.",
+    422: "Bad input: one entry per field, with its path in `loc`.",
+    503: "The database is busy with another change: try again after `Retry-After` seconds.",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def possible_errors(path: str, method: str, operation: dict) -> set[int]:
+    """The error statuses an operation can answer, from its shape: authentication, the
+    organisation and row in its path, its parameters and body, and whether it writes."""
+    found = set()
+    if operation.get("security"):
+        found.add(401)
+    if "{org}" in path:
+        found |= {403, 404}
+    if path.count("{") > path.count("{org}"):
+        found.add(404)
+    if operation.get("parameters") or operation.get("requestBody"):
+        found.add(422)
+    if operation.get("requestBody"):
+        found |= {400, 413}
+    if method in WRITES:
+        found |= {400, 503}
+    if method in {"put", "patch"}:
+        found.add(409)
+    return found
+
+
+class CairnAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation["responses"]
+                declared = {int(code) for code in responses}
+                for code in sorted(possible_errors(path, method, operation) - declared):
+                    responses[code] = {"description": ERRORS[code], "content": error}
+        return schema
+
+
+api = CairnAPI(
     title="Cairn API",
     version="1",
     description=(

@@ -1,8 +1,13 @@
 """What every app's API shares: the organisation lookup, pagination, errors, CRUD wiring."""
 
+import math
+import re
+import types
+import typing
 from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Union
 
 from django.db import models
 from django.forms import ModelForm
@@ -12,9 +17,12 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
+from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from cairn.core import services
 from cairn.core.access import get_membership
+from cairn.core.dates import RANGE_MESSAGE, in_range
 from cairn.core.models import AuditVia, Membership, Role
 from cairn.core.money import places_message, too_large_message, too_small_message
 
@@ -25,6 +33,117 @@ MAX_ID = 2**63 - 1  # the largest id any supported database stores
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Ids = Field(default_factory=list, max_length=1000)  # links to other rows, by id: list[RowId]
 Version = Field(None, ge=1, le=2**31, description="Send back to refuse a stale change.")
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+WORDS = {
+    bool: "true or false",
+    date: "a date as YYYY-MM-DD",
+    datetime: "a date and time (ISO 8601)",
+    int: "a whole number",
+    float: "a finite number",
+    Decimal: "a finite number",
+    str: "text",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _options(annotation) -> list[Any]:
+    """The annotations a value may match: ``Annotated[int, …] | None`` is ``[int]``."""
+    if typing.get_origin(annotation) is Annotated:
+        return _options(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        return [option for arg in typing.get_args(annotation) for option in _options(arg)]
+    return [] if annotation is type(None) else [annotation]
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(Decimal(value) if isinstance(value, str) else value)
+    except (InvalidOperation, ValueError, OverflowError):
+        return False
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and _finite(value)
+
+
+def _matches(annotation, value) -> bool:
+    """Whether a JSON value is of the kind an annotation asks for, without any conversion:
+    0 is not a date nor a boolean, "3" is not a number, false is not a list, NaN is no number.
+    The items of a list are checked too."""
+    options = _options(annotation)
+    return not options or any(_matches_one(option, value) for option in options)
+
+
+def _matches_one(annotation, value) -> bool:
+    kind = typing.get_origin(annotation) or annotation
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind in (date, datetime):
+        return isinstance(value, str)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return _number(value)
+    if kind is Decimal:
+        return _number(value) or (isinstance(value, str) and _finite(value))
+    if kind is str:
+        return isinstance(value, str)
+    if kind in (list, set, tuple, frozenset):
+        item = (typing.get_args(annotation) or (Any,))[0]
+        return isinstance(value, list) and all(_matches(item, v) for v in value)
+    if kind is dict or (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        return isinstance(value, dict)
+    return True  # Any, literals, enums: their own validation is strict already
+
+
+def _expected(annotation) -> str:
+    words = []
+    for option in _options(annotation):
+        kind = typing.get_origin(option) or option
+        if kind in (list, set, tuple, frozenset):
+            item = (typing.get_args(option) or (Any,))[0]
+            inner = _expected(item)
+            words.append(f"a list of {inner.removeprefix('a ')}s" if inner else "a list")
+        elif isinstance(kind, type) and issubclass(kind, BaseModel):
+            words.append("an object")
+        elif kind in WORDS:
+            words.append(WORDS[kind])
+    return " or ".join(dict.fromkeys(words))
+
+
+def _check_day(value: str) -> None:
+    if not ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_format", "Expected a date as YYYY-MM-DD.")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_format", "There is no such date.") from None
+    if not in_range(day):
+        raise PydanticCustomError("date_range", f"The date {RANGE_MESSAGE}.")
+
+
+class In(Schema):
+    """The base of every request body: JSON values are taken as they are written, never
+    converted (``"target_date": 0`` is not 1 January 1970, ``"done": 0`` is not false,
+    ``"goals": false`` is not an empty list, ``NaN`` is not a number), and a date is within
+    the range every model stores (``cairn.core.dates``)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict(cls, value, info: ValidationInfo):
+        if value is None:
+            return value  # optional or required: the field's own validation says
+        annotation = cls.model_fields[info.field_name].annotation
+        if not _matches(annotation, value):
+            expected = _expected(annotation) or "another kind of value"
+            raise PydanticCustomError("strict_type", "Expected {expected}.", {"expected": expected})
+        options = _options(annotation)
+        if isinstance(value, str) and date in options and datetime not in options:
+            _check_day(value)
+        return value
 
 
 class RowOut(Schema):

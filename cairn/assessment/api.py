@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from ninja import Field, Router, Schema
 
-from cairn.api.common import Ids, RowId, RowOut, Version, crud, ids, membership_for
+from cairn.api.common import Ids, In, RowId, RowOut, Version, crud, ids, membership_for
 from cairn.assessment import gaps
 from cairn.assessment.forms import (
     ApplicationForm,
@@ -33,7 +33,7 @@ Name = Field(..., min_length=1, max_length=120)
 Score = Field(3, ge=1, le=5)
 
 
-class SwotIn(Schema):
+class SwotIn(In):
     kind: SwotKind
     statement: str = Field(..., min_length=1, max_length=1000)
     it_question: str = Field("", max_length=1000)
@@ -56,7 +56,7 @@ class SwotOut(RowOut):
         return ids(obj.goals)
 
 
-class CapabilityIn(Schema):
+class CapabilityIn(In):
     name: str = Name
     description: str = Field("", max_length=2000)
     parent_id: int | None = None
@@ -75,7 +75,7 @@ class CapabilityOut(RowOut):
         return ids(obj.goals)
 
 
-class TeamIn(Schema):
+class TeamIn(In):
     name: str = Name
     headcount: Decimal = Field(Decimal(1), ge=0, le=100000, decimal_places=1)
     lead: str = Field("", max_length=120)
@@ -90,7 +90,7 @@ class TeamOut(RowOut):
     skills: str
 
 
-class ProcessIn(Schema):
+class ProcessIn(In):
     name: str = Name
     description: str = Field("", max_length=2000)
     team_id: int | None = None
@@ -113,7 +113,7 @@ class ProcessOut(RowOut):
         return ids(obj.capabilities)
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(In):
     name: str = Name
     vendor: str = Field("", max_length=120)
     owner: str = Field("", max_length=120)

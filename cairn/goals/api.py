@@ -3,9 +3,9 @@
 from datetime import date
 
 from django.db.models import Prefetch
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
-from cairn.api.common import Ids, RowId, RowOut, Version, crud
+from cairn.api.common import Ids, In, RowId, RowOut, Version, crud
 from cairn.goals.forms import BusinessGoalForm, InterviewForm, ITMissionForm, PainPointForm
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
 
@@ -16,7 +16,7 @@ LongText = Field("", max_length=5000)
 Name = Field("", max_length=120)
 
 
-class GoalIn(Schema):
+class GoalIn(In):
     title: str = Title
     description: str = LongText
     target_date: date
@@ -52,7 +52,7 @@ class GoalOut(RowOut):
         return [warning] if warning else []
 
 
-class MissionIn(Schema):
+class MissionIn(In):
     statement: str = Field(..., min_length=1, max_length=1000)
     goal_ids: list[RowId] = Ids
     version: int | None = Version
@@ -67,7 +67,7 @@ class MissionOut(RowOut):
         return [g.pk for g in obj.goals.all()]
 
 
-class InterviewIn(Schema):
+class InterviewIn(In):
     stakeholder_name: str = Field(..., min_length=1, max_length=120)
     stakeholder_role: str = Field(..., min_length=1, max_length=120)
     held_on: date
@@ -93,7 +93,7 @@ class InterviewOut(RowOut):
         return [p.pk for p in obj.pain_points.all()]
 
 
-class PainPointIn(Schema):
+class PainPointIn(In):
     title: str = Title
     description: str = LongText
     severity: int = Field(3, ge=1, le=5)

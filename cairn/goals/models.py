@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from cairn.core.dates import DateField
 from cairn.core.models import OrgModel
 
 
@@ -25,9 +26,7 @@ class BusinessGoal(OrgModel):
 
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
-    target_date = models.DateField(
-        help_text="When the goal should be reached; 3–5 years is typical."
-    )
+    target_date = DateField(help_text="When the goal should be reached; 3–5 years is typical.")
     owner_name = models.CharField(
         "owner", max_length=120, blank=True, help_text="The executive who owns it."
     )
@@ -81,7 +80,7 @@ class Interview(OrgModel):
     stakeholder_role = models.CharField(
         "role", max_length=120, help_text="e.g. CFO, CMO, COO, Head of Sales"
     )
-    held_on = models.DateField("date")
+    held_on = DateField("date")
     keeps_up_at_night = models.TextField("What keeps you up at night?", blank=True, max_length=5000)
     biggest_obstacle = models.TextField(
         "What is the biggest obstacle to hitting your number?", blank=True, max_length=5000

@@ -15,6 +15,7 @@ from cairn.api.common import (
     ErrorOut,
     FieldError,
     Ids,
+    In,
     Pagination,
     RowId,
     RowOut,
@@ -56,7 +57,7 @@ def _get(model, membership, pk: int, queryset=None):
     return org_row(queryset if queryset is not None else model.objects.all(), membership, pk)
 
 
-class MemberIn(Schema):
+class MemberIn(In):
     membership_id: int | None = OptionalId
     name: str = Field("", max_length=120)
     role: str = Field("", max_length=120)
@@ -85,7 +86,7 @@ crud(
 )
 
 
-class MeetingIn(Schema):
+class MeetingIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     held_on: date
     attendee_ids: list[RowId] = Ids
@@ -161,7 +162,7 @@ def plan_year(request, org: str):
     return HttpStatus(201, {"created": len(created)})
 
 
-class ActionIn(Schema):
+class ActionIn(In):
     meeting_id: int = Field(..., ge=1, le=MAX_ID)
     description: str = Field(..., min_length=1, max_length=300)
     owner: str = Field(..., min_length=1, max_length=120)
@@ -190,7 +191,7 @@ crud(
 )
 
 
-class RoadblockIn(Schema):
+class RoadblockIn(In):
     initiative_id: int = Field(..., ge=1, le=MAX_ID)
     description: str = Field(..., min_length=1, max_length=300)
     since: date
@@ -219,7 +220,7 @@ crud(
 )
 
 
-class RemoveIn(Schema):
+class RemoveIn(In):
     how: str = Field(..., min_length=1, max_length=300)
 
 
@@ -235,7 +236,7 @@ def remove_roadblock(request, org: str, item_id: int, payload: RemoveIn):
     return services.remove_roadblock(roadblock, payload.how, actor=request.auth, via=AuditVia.API)
 
 
-class DecisionIn(Schema):
+class DecisionIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     outcome: str = Field(..., min_length=1, max_length=5000)
     change: Change = Change.NONE
@@ -333,14 +334,14 @@ def delete_decision(request, org: str, item_id: int):
     return HttpStatus(204, None)
 
 
-class RaciIn(Schema):
+class RaciIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     decision_id: int | None = OptionalId
     initiative_id: int | None = OptionalId
     version: int | None = Version
 
 
-class RaciRow(Schema):
+class RaciRow(In):
     activity: str = Field(..., min_length=1, max_length=200)
     cells: dict[str, str] = Field(default_factory=dict, max_length=30)
 
@@ -365,7 +366,7 @@ crud(
 )
 
 
-class MatrixIn(Schema):
+class MatrixIn(In):
     people: list[str] = Field(..., max_length=30)
     rows: list[RaciRow] = Field(..., max_length=60)
 
@@ -388,7 +389,7 @@ def set_matrix(request, org: str, item_id: int, payload: MatrixIn):
     return raci
 
 
-class ReviewIn(Schema):
+class ReviewIn(In):
     kind: ReviewKind
     title: str = Field(..., min_length=1, max_length=200)
     due: date
@@ -419,7 +420,7 @@ crud(
 )
 
 
-class CompleteIn(Schema):
+class CompleteIn(In):
     summary: str = Field(..., min_length=1, max_length=5000)
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cairn.core.dates import DateField
 from cairn.core.models import Membership, OrgModel
 from cairn.portfolio.models import Initiative
 
@@ -78,7 +79,7 @@ class Meeting(OrgModel):
 
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="meetings")
     title = models.CharField(max_length=200)
-    held_on = models.DateField("date")
+    held_on = DateField("date")
     attendees = models.ManyToManyField(CommitteeMember, related_name="meetings", blank=True)
     minutes = models.TextField(blank=True, max_length=20000)
 
@@ -134,7 +135,7 @@ class Action(OrgModel):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField("what", max_length=300)
     owner = models.CharField("who", max_length=120)
-    due = models.DateField("by")
+    due = DateField("by")
     done = models.BooleanField(default=False)
 
     class Meta:
@@ -153,9 +154,9 @@ class Roadblock(OrgModel):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="roadblocks")
     description = models.CharField("what blocks it", max_length=300)
-    since = models.DateField(default=timezone.localdate)
+    since = DateField(default=timezone.localdate)
     who_can_remove = models.CharField("who can remove it", max_length=120, blank=True)
-    removed_on = models.DateField(null=True, blank=True)
+    removed_on = DateField(null=True, blank=True)
     how_removed = models.CharField("how it was removed", max_length=300, blank=True)
 
     class Meta:
@@ -183,7 +184,7 @@ class Decision(OrgModel):
     context = models.TextField(blank=True, max_length=5000)
     options = models.TextField("options considered", blank=True, max_length=5000)
     outcome = models.TextField(max_length=5000)
-    decided_on = models.DateField("date", default=timezone.localdate)
+    decided_on = DateField("date", default=timezone.localdate)
     meeting = models.ForeignKey(
         Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )
@@ -239,8 +240,8 @@ class Review(OrgModel):
 
     kind = models.CharField(max_length=10, choices=ReviewKind.choices)
     title = models.CharField(max_length=200)
-    due = models.DateField("due by")
-    completed_on = models.DateField(null=True, blank=True, editable=False)
+    due = DateField("due by")
+    completed_on = DateField(null=True, blank=True, editable=False)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -287,7 +288,7 @@ class Visit(OrgModel):
     meeting = models.CharField(
         "which meeting", max_length=200, help_text="e.g. the weekly sales pipeline review"
     )
-    on = models.DateField("when")
+    on = DateField("when")
     learned = models.TextField("what they learned", blank=True, max_length=5000)
     pain_point = models.ForeignKey(
         "goals.PainPoint",

@@ -12,6 +12,7 @@ from cairn.api.common import (
     MAX_ID,
     ErrorOut,
     Ids,
+    In,
     Pagination,
     RowId,
     RowOut,
@@ -37,7 +38,7 @@ OptionalValue = Field(None, ge=-LIMIT, le=LIMIT, allow_inf_nan=False)
 MAX_BULK = 50_000
 
 
-class KpiIn(Schema):
+class KpiIn(In):
     name: str = Field(..., min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
     unit: str = Field("", max_length=30)
@@ -174,7 +175,7 @@ def list_measurements(request, org: str, item_id: int):
     return Measurement.objects.filter(kpi=kpi).order_by("date")
 
 
-class MeasurementIn(Schema):
+class MeasurementIn(In):
     kpi: int | str = Field(..., description="The KPI's id, or its name.")
     date: date
     value: float = Value
@@ -187,7 +188,7 @@ class MeasurementIn(Schema):
     )
 
 
-class BulkIn(Schema):
+class BulkIn(In):
     items: list[MeasurementIn] = Field(..., min_length=1, max_length=MAX_BULK)
 
 
@@ -224,7 +225,7 @@ def record_measurements(request, org: str, payload: BulkIn):
     return HttpStatus(201, {"added": added, "updated": updated})
 
 
-class FormulaIn(Schema):
+class FormulaIn(In):
     formula: str = Field(..., max_length=2000)
 
 
@@ -273,7 +274,7 @@ def library(request, org: str):
     return LIBRARY
 
 
-class LibraryIn(Schema):
+class LibraryIn(In):
     key: str = Field(..., max_length=60)
 
 
@@ -293,7 +294,7 @@ def add_from_library(request, org: str, payload: LibraryIn):
     )
 
 
-class WinIn(Schema):
+class WinIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     achieved_on: date
     story: str = Field("", max_length=3000)

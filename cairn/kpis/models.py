@@ -8,6 +8,7 @@ from datetime import date
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from cairn.core.dates import DateField
 from cairn.core.models import OrgModel, unique_name
 from cairn.goals.models import BusinessGoal
 from cairn.kpis import status as rules
@@ -37,9 +38,9 @@ class Kpi(OrgModel):
     unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, days, €, score out of 10")
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
     baseline_value = models.FloatField("baseline", null=True, blank=True, validators=VALUE)
-    baseline_date = models.DateField("baseline measured on", null=True, blank=True)
+    baseline_date = DateField("baseline measured on", null=True, blank=True)
     target_value = models.FloatField("target", null=True, blank=True, validators=VALUE)
-    target_date = models.DateField("target date", null=True, blank=True)
+    target_date = DateField("target date", null=True, blank=True)
     min_value = models.FloatField(
         "lowest possible value",
         null=True,
@@ -92,7 +93,7 @@ class Kpi(OrgModel):
     # Kept up to date by ``services.refresh`` whenever measurements change, so that the
     # dashboard reads one row per KPI whatever the number of measurements.
     latest_value = models.FloatField(null=True, blank=True, editable=False)
-    latest_date = models.DateField(null=True, blank=True, editable=False)
+    latest_date = DateField(null=True, blank=True, editable=False)
     recent = models.JSONField(default=list, blank=True, editable=False)
     measurement_count = models.PositiveIntegerField(default=0, editable=False)
     # The status of the latest value, kept with it (``save`` and ``refresh`` set them) so that
@@ -234,7 +235,7 @@ class Measurement(models.Model):
     """A KPI's value on a date. One per KPI and date: sending the same date again updates it."""
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
-    date = models.DateField()
+    date = DateField()
     value = models.FloatField(validators=VALUE)
     source = models.CharField(max_length=120, blank=True, help_text="Where the figure comes from.")
     note = models.CharField(max_length=500, blank=True)
@@ -251,7 +252,7 @@ class Win(OrgModel):
     """Something the strategy achieved, told as a short story to share with the company."""
 
     title = models.CharField("what was achieved", max_length=200)
-    achieved_on = models.DateField("achieved on")
+    achieved_on = DateField("achieved on")
     story = models.TextField(
         blank=True,
         max_length=3000,

@@ -2,7 +2,7 @@
 
 from ninja import Field, Router, Schema
 
-from cairn.api.common import RowOut, Version, crud, membership_for
+from cairn.api.common import In, RowOut, Version, crud, membership_for
 from cairn.core.models import Role
 from cairn.language import checker, services
 from cairn.language.forms import GlossaryTermForm
@@ -11,7 +11,7 @@ from cairn.language.models import GlossaryTerm
 router = Router(tags=["Plain language"])
 
 
-class CheckIn(Schema):
+class CheckIn(In):
     text: str = Field(..., max_length=20000)
 
 
@@ -49,7 +49,7 @@ def check(request, org: str, payload: CheckIn):
     }
 
 
-class TermIn(Schema):
+class TermIn(In):
     term: str = Field(..., min_length=1, max_length=60)
     meaning: str = Field(..., min_length=1, max_length=300)
     version: int | None = Version

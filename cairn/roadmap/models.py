@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cairn.assessment.models import Team
 from cairn.core import calendar
+from cairn.core.dates import DateField
 from cairn.core.models import Organization, OrgModel, unique_name
 from cairn.portfolio.models import Initiative, Status
 
@@ -46,7 +47,7 @@ class Plan(OrgModel):
     granularity = models.CharField(
         "periods", max_length=7, choices=Granularity.choices, default=Granularity.QUARTER
     )
-    starts_on = models.DateField("first period starts on")
+    starts_on = DateField("first period starts on")
     objective = models.CharField(
         "schedule for", max_length=20, choices=Objective.choices, default=Objective.WEIGHTED
     )
@@ -224,7 +225,7 @@ class Milestone(OrgModel):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(max_length=200)
-    due = models.DateField("due date")
+    due = DateField("due date")
     done = models.BooleanField(default=False)
 
     class Meta:
