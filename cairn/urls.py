@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cairn.api.api import api
+from cairn.core import import_views
 from cairn.core import views as core
 from cairn.governance import views as governance
 from cairn.kpis import views as kpis
@@ -11,6 +12,7 @@ org_patterns = [
     path("", kpis.dashboard, name="org_home"),
     path("activity/", core.activity, name="activity"),
     path("activity/trash/<int:entry_id>/restore/", core.trash_restore, name="trash_restore"),
+    path("imports/<int:job_id>/", import_views.import_job, name="import_job"),
     path("getting-started/dismiss/", core.checklist_dismiss, name="checklist_dismiss"),
     path("settings/", core.organization_settings, name="organization_settings"),
     path("settings/export.json", core.organization_export, name="organization_export"),

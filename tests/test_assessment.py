@@ -294,7 +294,7 @@ class TerrainPageTests(CairnTestCase):
             ("assessment:team_list", 4 + 2),  # teams with counts, total
             ("assessment:process_list", 4 + 2),  # processes with teams, capabilities
             ("assessment:application_list", 4 + 4),  # totals, page count, one page, capabilities
-            ("assessment:import", 4),
+            ("assessment:import", 4 + 1),  # the recent imports
         ]
         for name, expected in pages:
             with self.subTest(page=name):

@@ -169,15 +169,16 @@ class ImportTests(CairnTestCase):
 class ImportPageTests(CairnTestCase):
     def upload(self, text, kind="applications", name="apps.csv"):
         file = SimpleUploadedFile(name, text.encode())
-        return self.client.post(self.url("assessment:import"), {"kind": kind, "file": file})
+        return self.client.post(
+            self.url("assessment:import"), {"kind": kind, "file": file}, follow=True
+        )
 
     def test_bad_file_shows_a_table_of_problems(self):
         self.login("editor")
         response = self.upload(HEADER + "X,Acme,1,9,3,,\n,Acme,1,3,3,,\n")
-        self.assertEqual(response.status_code, 422)
-        self.assertContains(response, "Nothing was imported", status_code=422)
-        self.assertContains(response, "health must be between 1 and 5", status_code=422)
-        self.assertContains(response, "<td>3</td><td>name</td>", status_code=422)
+        self.assertContains(response, "Nothing was imported")
+        self.assertContains(response, "health must be between 1 and 5")
+        self.assertContains(response, "<td>3</td><td>name</td>")
         self.assertFalse(Application.objects.filter(name="X").exists())
 
     def test_good_file_and_template_download(self):
@@ -189,6 +190,7 @@ class ImportPageTests(CairnTestCase):
         response = self.client.post(
             self.url("assessment:import"),
             {"kind": "applications", "file": SimpleUploadedFile("t.xlsx", template.content)},
+            follow=True,
         )
         self.assertContains(response, "2 added")
         self.assertTrue(Application.objects.filter(name="Legacy fax server").exists())

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cairn.api.api import api
 from cairn.core import services
-from cairn.core.models import Invitation, Membership, Role, TrashEntry
+from cairn.core.models import ImportJob, ImportState, Invitation, Membership, Role, TrashEntry
 from tests.base import CairnTestCase
 
 # Pages anyone may open without signing in.
@@ -60,6 +60,17 @@ class MatrixBase(CairnTestCase):
             )
             for org in (cls.org, cls.other_org)
         )
+        cls.job, cls.other_job = (
+            ImportJob.objects.create(
+                organization=org,
+                kind="teams",
+                label="Teams",
+                filename="teams.csv",
+                state=ImportState.DONE,
+                result={"added": 1, "updated": 0, "unchanged": 0},
+            )
+            for org in (cls.org, cls.other_org)
+        )
 
     def objects(self, own: bool) -> dict[str, int]:
         """URL keyword → id of a row of acme (own) or of globex."""
@@ -95,6 +106,7 @@ class MatrixBase(CairnTestCase):
             **{f"{k}_id": v.pk for k, v in (o.aigov if own else o.other_aigov).items()},
             "document_id": (o.document if own else o.other_document).pk,
             "entry_id": (o.trash if own else o.other_trash).pk,
+            "job_id": (o.job if own else o.other_job).pk,
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:

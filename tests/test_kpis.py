@@ -160,7 +160,7 @@ class DerivedKpiTests(KpiTestCase):
 class ImportTests(KpiTestCase):
     def post(self, upload):
         self.login("editor")
-        return self.client.post(self.url("kpis:import"), {"file": upload})
+        return self.client.post(self.url("kpis:import"), {"file": upload}, follow=True)
 
     def test_imports_by_name_or_id_and_updates_on_the_same_date(self):
         response = self.post(
@@ -211,7 +211,7 @@ class ImportTests(KpiTestCase):
         ]
         before = Measurement.objects.count(), AuditEvent.objects.count()
         response = self.post(csv_file(rows))
-        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "Nothing was imported")
         problems = [(e.row, e.column) for e in response.context["report"].errors]
         self.assertEqual(
             problems,
@@ -265,7 +265,7 @@ class ImportTests(KpiTestCase):
         for upload, message in cases:
             with self.subTest(message=message):
                 response = self.post(upload)
-                self.assertContains(response, message, status_code=422)
+                self.assertContains(response, message)
         self.assertEqual(Measurement.objects.filter(kpi=self.orders).count(), 3)
 
     def test_the_same_kpi_and_date_twice_in_one_file_keeps_the_later_row(self):
@@ -337,7 +337,7 @@ class ApiTests(KpiTestCase):
         bad = [
             {"kpi": "Nope", "date": "2025-01-01", "value": 1},
             {"kpi": self.other_ascent["kpi"].pk, "date": "2025-01-01", "value": 1},
-            {"kpi": "Orders", "date": "2999-01-01", "value": 1},
+            {"kpi": "Orders", "date": "2199-01-01", "value": 1},
             {"kpi": "Orders", "date": "2025-01-01", "value": 1},
         ]
         before = Measurement.objects.count()

@@ -140,9 +140,11 @@ class TwoCurrenciesTests(CairnTestCase):
         # The header with its currency is read back by the import.
         upload = SimpleUploadedFile("apps.csv", response.content)
         again = self.client.post(
-            reverse("assessment:import", args=["globex"]), {"kind": "applications", "file": upload}
+            reverse("assessment:import", args=["globex"]),
+            {"kind": "applications", "file": upload},
+            follow=True,
         )
-        self.assertEqual(again.status_code, 200, again.content[:2000])
+        self.assertContains(again, "0 added, 0 updated, 1 unchanged")
 
     def test_strategy_document_and_api(self):
         doc = documents.make(self.org, actor=self.editor)
@@ -171,9 +173,9 @@ class PlainLimitTests(CairnTestCase):
             "apps.csv", b"name,annual_cost,health,fit\nMainframe,10000000000000,3,3\n"
         )
         report = self.client.post(
-            self.url("assessment:import"), {"kind": "applications", "file": upload}
+            self.url("assessment:import"), {"kind": "applications", "file": upload}, follow=True
         )
-        self.assertContains(report, f"<td>annual_cost</td><td>{TOO_LARGE}</td>", status_code=422)
+        self.assertContains(report, f"<td>annual_cost</td><td>{TOO_LARGE}</td>")
 
         key = services.create_api_token(self.editor, "tests")[1]
         api = self.client.post(
@@ -197,9 +199,9 @@ class PlainLimitTests(CairnTestCase):
         )
         upload = SimpleUploadedFile("apps.csv", b"name,annual_cost\nMainframe,1.234\n")
         report = self.client.post(
-            self.url("assessment:import"), {"kind": "applications", "file": upload}
+            self.url("assessment:import"), {"kind": "applications", "file": upload}, follow=True
         )
-        self.assertContains(report, "Use at most 2 decimal places.", status_code=422)
+        self.assertContains(report, "Use at most 2 decimal places.")
 
 
 class LibraryCurrencyTests(CairnTestCase):

@@ -30,10 +30,13 @@ from cairn.assessment.models import (
     SwotKind,
     Team,
 )
+from cairn.assessment.tasks import import_inventory
+from cairn.core import imports
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
 from cairn.core.forms import parse_id
 from cairn.core.models import Role
+from cairn.core.services import ServiceError
 from cairn.core.tabular import FORMATS, download, write_table
 from cairn.goals.models import BusinessGoal
 
@@ -302,8 +305,9 @@ def _kind(slug: str) -> importers.Kind:
 @org_view(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    """Upload a CSV or Excel file; all rows are imported or none, with a report of each problem."""
-    report, done, kind_slug = None, None, request.POST.get("kind", "applications")
+    """Upload a CSV or Excel file; the worker imports all rows or none, and the job's page
+    shows its progress, then the counts or a report of each problem."""
+    kind_slug = request.POST.get("kind", "applications")
     if request.method == "POST":
         upload = request.FILES.get("file")
         if kind_slug not in importers.KINDS:
@@ -312,27 +316,26 @@ def import_page(request):
             messages.error(request, "Choose a file to import.")
         else:
             try:
-                created, updated, unchanged = importers.import_file(
+                job = imports.start(
                     request.org,
-                    importers.KINDS[kind_slug],
-                    upload.file,
-                    upload.name,
+                    upload,
+                    kind=kind_slug,
+                    label=importers.KINDS[kind_slug].label,
+                    task=import_inventory,
                     actor=request.user,
                 )
-            except importers.ImportRefused as e:
-                report = e.report
+            except ServiceError as e:
+                messages.error(request, str(e))
             else:
-                done = {
-                    "kind": importers.KINDS[kind_slug].label,
-                    "created": created,
-                    "updated": updated,
-                    "unchanged": unchanged,
-                }
+                return redirect("import_job", request.org.slug, job.pk)
     return render(
         request,
         "assessment/import.html",
-        {"kinds": importers.KINDS.values(), "kind": kind_slug, "report": report, "done": done},
-        status=422 if report else 200,
+        {
+            "kinds": importers.KINDS.values(),
+            "kind": kind_slug,
+            "recent": imports.recent(request.org, list(importers.KINDS)),
+        },
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -319,3 +320,75 @@ class TrashEntry(models.Model):
     @property
     def expires(self):
         return self.deleted_at + timedelta(days=TRASH_DAYS)
+
+
+IMPORT_JOB_DAYS = 7  # a finished import's page, with its report, stays this long
+
+
+class ImportState(models.TextChoices):
+    WAITING = "waiting", "Waiting for the worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Stopped on an error"
+
+
+class ImportJob(models.Model):
+    """A file uploaded on an import page and imported, all rows or none, by the background
+    worker; its page shows the rows read, then the counts or every problem.
+
+    The file itself is kept in ``ImportChunk`` rows until the job ends; the job is purged
+    after ``IMPORT_JOB_DAYS``."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    kind = models.CharField(max_length=20)  # what the file holds: "applications", "measurements"…
+    label = models.CharField(max_length=60)  # the same in words: "Applications"
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)  # bytes
+    # CSV: the lines after the header, counted on upload; unknown for Excel.
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        max_length=10, choices=ImportState.choices, default=ImportState.WAITING
+    )
+    # Done: {"added", "updated"[, "unchanged"]}; refused: the report; failed: {"error"}.
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # Names the progress file the worker writes on SQLite (core/imports.py).
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} from {self.filename} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        """Waiting or running: its page keeps polling."""
+        return self.state in (ImportState.WAITING, ImportState.RUNNING)
+
+
+class ImportChunk(models.Model):
+    """One piece (up to 1 MiB) of an uploaded import file, in order. Kept in the database so
+    that a worker on any server can read what any web server received."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="import_chunk_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Piece {self.number} of import {self.job_id}"

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cairn.checklist import getting_started
+from cairn.core import imports
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import delete_page, form_page, model_views
 from cairn.core.models import Role
@@ -29,6 +30,7 @@ from cairn.kpis import status as rules
 from cairn.kpis.forms import KpiForm, MeasurementForm, WinForm
 from cairn.kpis.library import LIBRARY
 from cairn.kpis.models import Kpi, Measurement, Win
+from cairn.kpis.tasks import import_measurements
 from cairn.portfolio.models import Initiative
 
 DASHBOARD_SECONDS = 24 * 3600
@@ -288,29 +290,37 @@ def library_add(request):
 @org_view(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    """Upload measurements from a CSV or Excel file, all rows or none."""
-    report, done = None, None
+    """Upload measurements from a CSV or Excel file; the worker imports all rows or none, and
+    the job's page shows its progress, then the counts or a report of each problem."""
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, "Choose a file to import.")
         else:
             try:
-                added, updated = services.import_file(
-                    request.org, upload.file, upload.name, actor=request.user
+                job = imports.start(
+                    request.org,
+                    upload,
+                    kind="measurements",
+                    label="Measurements",
+                    task=import_measurements,
+                    actor=request.user,
                 )
-            except services.ImportRefused as e:
-                report = e.report
+            except ServiceError as e:
+                messages.error(request, str(e))
             else:
-                done = {"added": added, "updated": updated}
+                return redirect("import_job", request.org.slug, job.pk)
     names = list(
         Kpi.objects.filter(organization=request.org, formula="").values_list("name", flat=True)
     )
     return render(
         request,
         "kpis/import.html",
-        {"report": report, "done": done, "columns": services.COLUMNS, "names": names},
-        status=422 if report else 200,
+        {
+            "columns": services.COLUMNS,
+            "names": names,
+            "recent": imports.recent(request.org, ["measurements"]),
+        },
     )
 
 
