@@ -20,6 +20,11 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 
+from cairn.core import transfer_check
+from cairn.core.transfer_check import MAX_MB, TransferError, TransferRefused
+
+__all__ = ["MAX_MB", "TransferError", "TransferRefused", "export", "import_organization", "load"]
+
 FORMAT, VERSION = "cairn-organization", 1
 ORDER = [
     "goals.BusinessGoal",
@@ -88,10 +93,6 @@ URL_KWARGS = {
 }
 
 
-class TransferError(Exception):
-    """The file cannot be imported; the message says why. Nothing was written."""
-
-
 def _model(label: str) -> type[models.Model]:
     return apps.get_model(label)
 
@@ -153,70 +154,81 @@ def export(org) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+def _old_id(value) -> int | None:
+    """An id of the exporting install, as a stored result keeps it (a number or its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        return int(value)
+    return None
+
+
 def _remap_json(label: str, field: str, value, maps: dict, old_slug: str, new_slug: str):
-    """Ids kept inside stored results, mapped to the new rows."""
+    """Ids kept inside stored results, mapped to the new rows. Whatever their shape (the
+    file is checked for types, not for the inside of results), nothing here fails: what
+    cannot be mapped is kept as it was."""
     if value in (None, "", [], {}):
         return value
-    initiatives = maps.get("portfolio.Initiative", {})
+
+    def new(v, table):
+        old = _old_id(v)
+        return maps.get(table, {}).get(old, v) if old is not None else v
 
     def ids(values, table):
-        return [str(maps[table].get(int(v), v)) if str(v).isdigit() else v for v in values]
+        if not isinstance(values, list):
+            return values
+        return [str(new(v, table)) if _old_id(v) is not None else v for v in values]
 
-    if label == "portfolio.Scenario" and field == "result":
+    def keys(mapping, table):
+        return {str(new(k, table)) if _old_id(k) is not None else k: v for k, v in mapping.items()}
+
+    initiative = "portfolio.Initiative"
+    if label == "portfolio.Scenario" and field == "result" and isinstance(value, dict):
         out = dict(value)
-        for key in ("selected",):
-            if isinstance(out.get(key), list):
-                out[key] = ids(out[key], "portfolio.Initiative")
-        if isinstance(out.get("ranking"), dict) and isinstance(
-            out["ranking"].get("selected"), list
-        ):
-            out["ranking"] = {
-                **out["ranking"],
-                "selected": ids(out["ranking"]["selected"], "portfolio.Initiative"),
-            }
+        if "selected" in out:
+            out["selected"] = ids(out["selected"], initiative)
+        if isinstance(out.get("ranking"), dict) and "selected" in out["ranking"]:
+            ranking = out["ranking"]
+            out["ranking"] = {**ranking, "selected": ids(ranking["selected"], initiative)}
         for key in ("values", "explanations"):
             if isinstance(out.get(key), dict):
-                out[key] = {
-                    str(initiatives.get(int(k), k)) if str(k).isdigit() else k: v
-                    for k, v in out[key].items()
-                }
+                out[key] = keys(out[key], initiative)
         if isinstance(out.get("explanations"), dict):
             out["explanations"] = {
-                k: {**v, "dropped": ids(v.get("dropped", []), "portfolio.Initiative")}
-                if isinstance(v, dict)
+                k: {**v, "dropped": ids(v["dropped"], initiative)}
+                if isinstance(v, dict) and "dropped" in v
                 else v
                 for k, v in out["explanations"].items()
             }
         return out
-    if label == "roadmap.Plan" and field == "result" and isinstance(value.get("start"), dict):
-        items = maps.get("roadmap.RoadmapItem", {})
-        start = {
-            str(items.get(int(k), k)) if str(k).isdigit() else k: v
-            for k, v in value["start"].items()
-        }
-        return {**value, "start": start}
-    if label == "governance.Review" and field == "snapshot":
+    if label == "roadmap.Plan" and field == "result" and isinstance(value, dict):
+        if isinstance(value.get("start"), dict):
+            return {**value, "start": keys(value["start"], "roadmap.RoadmapItem")}
+        return value
+    if label == "governance.Review" and field == "snapshot" and isinstance(value, dict):
         out = dict(value)
         for key, table in (
             ("goals", "goals.BusinessGoal"),
             ("missions", "goals.ITMission"),
             ("swot", "assessment.SwotItem"),
-            ("initiatives", "portfolio.Initiative"),
-            ("roadmap", "portfolio.Initiative"),
+            ("initiatives", initiative),
+            ("roadmap", initiative),
             ("kpis", "kpis.Kpi"),
         ):
             if isinstance(out.get(key), list):
                 out[key] = [
-                    {**row, "id": maps.get(table, {}).get(row.get("id"), row.get("id"))}
+                    {**row, "id": new(row.get("id"), table)}
+                    if isinstance(row, dict) and "id" in row
+                    else row
                     for row in out[key]
                 ]
         return out
-    if label == "governance.AgendaItem" and field == "source":
+    if label == "governance.AgendaItem" and field == "source" and isinstance(value, str):
         kind, _, pk = value.partition(":")
-        if kind in SOURCES and pk.isdigit():
-            return f"{kind}:{maps.get(SOURCES[kind], {}).get(int(pk), pk)}"
+        if kind in SOURCES and _old_id(pk) is not None:
+            return f"{kind}:{new(pk, SOURCES[kind])}"
         return value
-    if label == "governance.AgendaItem" and field == "url":
+    if label == "governance.AgendaItem" and field == "url" and isinstance(value, str):
         try:
             match = resolve(value)
         except Resolver404:
@@ -243,101 +255,84 @@ JSON_FIELDS = {
 }
 
 
+def load(raw: bytes | str, *, max_mb: int = MAX_MB) -> Any:
+    """A file's text parsed, refused early when too large or too deeply nested."""
+    return transfer_check.load(raw, max_mb=max_mb)
+
+
 def import_organization(data: dict, *, name: str, actor, via=None):
-    """Create a new organisation, owned by ``actor``, from an exported file; all or nothing."""
+    """Create a new organisation, owned by ``actor``, from an exported file; all or nothing:
+    every row is checked first (``transfer_check``), and TransferRefused lists every
+    problem before anything is written."""
+    import sys
+
     from cairn.core import services
     from cairn.core.models import AuditAction, AuditVia
 
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise TransferError("This is not a Cairn organisation file.")
-    if data.get("version") != VERSION:
-        raise TransferError(f"This file is version {data.get('version')}; Cairn reads {VERSION}.")
-    tables = data.get("tables")
-    if not isinstance(tables, dict) or set(tables) - set(ORDER):
-        raise TransferError("The file lists tables Cairn does not know.")
-    settings = data.get("organization") or {}
+    checked = transfer_check.check(sys.modules[__name__], data)
     maps: dict[str, dict[int, int]] = {}
     counts = {}
     with transaction.atomic():
         via = via or AuditVia.WEB
         org = services.create_organization(name, owner=actor, via=via)
-        for key in SETTINGS[1:]:
-            if key in settings:
-                setattr(org, key, settings[key])
+        for key, value in checked.settings.items():
+            setattr(org, key, value)
         org.full_clean(exclude=["slug"])
         org.save()
         old_slug = data.get("slug", "")
+        old_slug = old_slug if isinstance(old_slug, str) else ""
         for label in ORDER:
             model = _model(label)
-            rows = tables.get(label, [])
+            rows = checked.tables[label]
             links = _links(model)
             self_links = [n for n, t in links.items() if t == label]
             objs = []
             for row in rows:
-                try:
-                    values = {}
-                    for f in _plain_fields(model):
-                        if f.name not in row["fields"]:
-                            continue
-                        raw = row["fields"][f.name]
-                        if f.name in links:
-                            if raw is None or f.name in self_links:
-                                values[f.attname] = None
-                                continue
-                            target = maps[links[f.name]].get(raw)
-                            if target is None:
-                                raise TransferError(
-                                    f"{label} row {row['id']}: {f.name} points to a missing row."
-                                )
-                            values[f.attname] = target
-                        elif (label, f.name) in JSON_FIELDS:
-                            values[f.name] = raw  # mapped once every table has its new ids
-                        else:
-                            values[f.name] = f.to_python(raw) if raw is not None else None
-                except (KeyError, TypeError, ValueError) as e:
-                    raise TransferError(f"{label} row {row.get('id')}: {e}") from None
+                values = dict(row.values)
+                for name, table in links.items():
+                    attname = model._meta.get_field(name).attname
+                    if values.get(attname) is not None:
+                        # A link to its own table is set once all its rows exist.
+                        values[attname] = None if table == label else maps[table][values[attname]]
                 obj = model(**values)
                 if any(f.name == "organization" for f in model._meta.concrete_fields):
                     obj.organization = org
                 objs.append(obj)
             model.objects.bulk_create(objs, batch_size=500)
-            maps[label] = {row["id"]: obj.pk for row, obj in zip(rows, objs, strict=True)}
+            maps[label] = {row.id: obj.pk for row, obj in zip(rows, objs, strict=True)}
             counts[label] = len(objs)
             for name in self_links:  # e.g. a capability's parent, once all exist
+                attname = model._meta.get_field(name).attname
                 updates = []
                 for row, obj in zip(rows, objs, strict=True):
-                    raw = row["fields"].get(name)
-                    if raw is not None:
-                        if raw not in maps[label]:
-                            raise TransferError(
-                                f"{label} row {row['id']}: {name} points to a missing row."
-                            )
-                        setattr(obj, f"{name}_id", maps[label][raw])
+                    if row.values.get(attname) is not None:
+                        setattr(obj, attname, maps[label][row.values[attname]])
                         updates.append(obj)
-                model.objects.bulk_update(updates, [name])
+                model.objects.bulk_update(updates, [name], batch_size=500)
         for label in ORDER:
             model = _model(label)
-            rows = tables.get(label, [])
             m2m = [f for f in model._meta.many_to_many if f.related_model._meta.label in ORDER]
             json_fields = [f for (lbl, f) in JSON_FIELDS if lbl == label]
-            for row in rows:
-                new_id = maps[label][row["id"]]
-                for f in m2m:
-                    table = f.related_model._meta.label
-                    wanted = [
-                        maps[table][i]
-                        for i in row.get("m2m", {}).get(f.name, [])
-                        if i in maps[table]
-                    ]
-                    if wanted:
-                        getattr(model(pk=new_id), f.name).set(wanted)
-                if json_fields:
+            for f in m2m:
+                table, through = f.related_model._meta.label, f.remote_field.through
+                source, target = f.m2m_field_name(), f.m2m_reverse_field_name()
+                links = [
+                    through(**{f"{source}_id": maps[label][row.id], f"{target}_id": maps[table][i]})
+                    for row in checked.tables[label]
+                    for i in row.m2m.get(f.name, [])
+                ]
+                through.objects.bulk_create(links, batch_size=1000)
+            if json_fields:
+                for row in checked.tables[label]:
                     values = {
-                        f: _remap_json(label, f, row["fields"].get(f), maps, old_slug, org.slug)
+                        f: _remap_json(label, f, row.values.get(f), maps, old_slug, org.slug)
                         for f in json_fields
+                        if f in row.values
                     }
-                    model.objects.filter(pk=new_id).update(**values)
+                    if values:
+                        model.objects.filter(pk=maps[label][row.id]).update(**values)
         _refresh_digests(org)
+        _refresh_figures(maps.get("kpis.Kpi", {}).values())
         services.record(
             org,
             actor=actor,
@@ -348,6 +343,14 @@ def import_organization(data: dict, *, name: str, actor, via=None):
             via=via,
         )
     return org
+
+
+def _refresh_figures(kpi_ids) -> None:
+    """A KPI's latest value, recent points, count and status are worked out from its
+    measurements again, not taken from the file (whose copy of them could say anything)."""
+    from cairn.kpis.services import refresh
+
+    refresh(kpi_ids)
 
 
 def _refresh_digests(org) -> None:

@@ -171,11 +171,9 @@ def organization_export(request):
 @require_http_methods(["GET", "POST"])
 def organization_import(request):
     """Start a new organisation from a file exported from Cairn (this install or another)."""
-    import json
-
     from cairn.core import transfer
 
-    error = ""
+    error, report = "", None
     if request.method == "POST":
         upload = request.FILES.get("file")
         name = request.POST.get("name", "").strip()[:120]
@@ -183,18 +181,18 @@ def organization_import(request):
             error = "Give the new organisation a name and choose the file."
         else:
             try:
-                data = json.loads(upload.read())
+                data = transfer.load(upload)  # its size first, then how deep it nests
                 org = transfer.import_organization(data, name=name, actor=request.user)
-            except (ValueError, UnicodeDecodeError):
-                error = "The file is not JSON: choose a file Cairn exported."
+            except transfer.TransferRefused as e:
+                report = e.report
             except transfer.TransferError as e:
                 error = f"Nothing was imported: {e}"
             else:
                 messages.success(request, f"{org} is ready: everything in the file was imported.")
                 return redirect("org_home", org_slug=org.slug)
-    return render(
-        request, "core/organization_import.html", {"error": error}, status=422 if error else 200
-    )
+    context = {"error": error, "report": report, "max_mb": transfer.MAX_MB}
+    status = 422 if error or report else 200
+    return render(request, "core/organization_import.html", context, status=status)
 
 
 @org_view(Role.OWNER)
