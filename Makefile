@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench install install-dev assets clean
+.PHONY: run test lint bench fuzz install install-dev assets clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Cairn needs Python 3.11"'
@@ -43,6 +43,10 @@ test: lint
 	$(BIN)/cairn makemigrations --check --dry-run
 	$(BIN)/pytest
 
+# Fuzz the API with schemathesis (its own virtualenv): any server error or undocumented status fails.
+fuzz: $(VENV)/.installed-dev
+	BIN=$(BIN) scripts/fuzz.sh
+
 # Speed checks (not tests): figures in benchmarks/results.json and a table.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
@@ -52,4 +56,4 @@ assets:
 	scripts/vendor-assets.sh
 
 clean:
-	rm -rf $(VENV) var test-artifacts
+	rm -rf $(VENV) .venv-tools var test-artifacts

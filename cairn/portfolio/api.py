@@ -20,6 +20,7 @@ from cairn.api.common import (
     membership_for,
 )
 from cairn.assessment.models import Application, SwotItem
+from cairn.core import throttle
 from cairn.core.models import AuditVia, Role
 from cairn.goals.models import BusinessGoal, PainPoint
 from cairn.portfolio import services
@@ -202,10 +203,14 @@ crud(
 
 @router.post(
     "/orgs/{org}/scenarios/{item_id}/run",
-    response={200: ScenarioOut, 202: ScenarioOut, 400: ErrorOut},
+    response={200: ScenarioOut, 202: ScenarioOut, 400: ErrorOut, 429: ErrorOut},
     operation_id="run_scenario",
     summary="Run the optimiser: 200 with the result, or 202 while it runs in the "
     "background (read the scenario again for the result)",
+    description="One optimiser run at a time per organisation: while another scenario "
+    "waits or runs, 429 with `Retry-After` (seconds); asking again for a scenario that is "
+    "waiting answers 202 with it, queueing nothing more.",
+    openapi_extra=throttle.OPENAPI_429,
 )
 def run(request, org: str, item_id: int):
     membership = membership_for(request, org, Role.EDITOR)
@@ -214,7 +219,10 @@ def run(request, org: str, item_id: int):
     scenario = Scenario.objects.filter(organization=membership.organization, pk=item_id).first()
     if scenario is None:
         raise Http404
-    state = services.run_scenario(scenario, actor=request.auth, via=AuditVia.API)
+    try:
+        state = services.run_scenario(scenario, actor=request.auth, via=AuditVia.API)
+    except throttle.Throttled as e:
+        return e.response()
     scenario = Scenario.objects.prefetch_related(Prefetch("mandatory", queryset=ONLY_ID)).get(
         pk=scenario.pk
     )

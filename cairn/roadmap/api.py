@@ -115,13 +115,21 @@ def get_roadmap(request, org: str):
 
 @router.post(
     "/orgs/{org}/roadmap/run",
-    response={200: RoadmapOut, 202: RoadmapOut, 400: ErrorOut},
+    response={200: RoadmapOut, 202: RoadmapOut, 400: ErrorOut, 429: ErrorOut},
     operation_id="run_roadmap",
     summary="Schedule every item not kept in place (nothing changes if no plan fits)",
+    description="One scheduling run at a time per organisation: while one runs, 429 with "
+    "`Retry-After` (seconds); while one waits for the worker, 202 (this request joins it).",
+    openapi_extra=throttle.OPENAPI_429,
 )
 def run_roadmap(request, org: str):
     membership = membership_for(request, org, Role.EDITOR)
-    plan = services.run_schedule(membership.organization, actor=request.auth, via=AuditVia.API)
+    try:
+        plan = services.run_schedule(
+            membership.organization, actor=request.auth, via=AuditVia.API
+        )
+    except throttle.Throttled as e:
+        return e.response()
     return Status(202 if plan.state == "running" else 200, _roadmap(membership.organization))
 
 
