@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from cairn.api.common import ErrorOut, Pagination, membership_for, org_row
+from cairn.core import throttle
 from cairn.core.models import AuditVia, Role
 from cairn.documents import services
 from cairn.documents.models import StrategyDocument
@@ -58,17 +59,23 @@ def list_documents(request, org: str):
 
 @router.post(
     "/orgs/{org}/documents",
-    response={201: DocumentOut},
+    response={201: DocumentOut, 429: ErrorOut},
     operation_id="make_document",
     summary="Make today's strategy document; its PDF is made in the background",
     description="Answers at once; read the document again until `state` is `ready` and "
     "`progress` 100, then fetch the PDF from `urls.pdf` (HTML, Markdown and .pptx are ready "
-    "at once).",
+    "at once). One document at a time per organisation: while another PDF waits or is "
+    "made, 429 with `Retry-After`.",
+    openapi_extra=throttle.OPENAPI_429,
 )
 def make_document(request, org: str):
     membership = membership_for(request, org, Role.EDITOR)
-    doc = services.make(membership.organization, actor=request.auth, via=AuditVia.API)
-    services.queue_pdf(doc)
+    try:
+        doc = services.make(
+            membership.organization, actor=request.auth, via=AuditVia.API, with_pdf=True
+        )
+    except throttle.Throttled as e:
+        return e.response()
     return HttpStatus(201, _docs(membership).get(pk=doc.pk))
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import delete_page
 from cairn.core.models import Role
+from cairn.core.throttle import Throttled
 from cairn.documents import render as renderer
 from cairn.documents import services
 from cairn.documents.models import StrategyDocument
@@ -40,8 +41,12 @@ def document_list(request):
 @org_view(Role.EDITOR)
 @require_POST
 def document_create(request):
-    doc = services.make(request.org, actor=request.user)
-    messages.success(request, f"Made: {doc.title}.")
+    try:
+        doc = services.make(request.org, actor=request.user)
+    except Throttled as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Made: {doc.title}.")
     return redirect(_url(request, "document_list"))
 
 
@@ -54,12 +59,16 @@ def document_view(request, document_id: int, ext: str = "html"):
         return HttpResponse(renderer.html(doc.data))
     if fmt not in FORMATS:
         raise Http404
-    if fmt == "pdf":
-        body = services.make_pdf(doc)
-    elif fmt == "md":
-        body = renderer.markdown(doc.data).encode()
-    else:
-        body = renderer.pptx(doc.data)
+    try:
+        if fmt == "pdf":
+            body = services.pdf_now(doc)
+        elif fmt == "md":
+            body = renderer.markdown(doc.data).encode()
+        else:
+            body = services.pptx_now(doc)
+    except Throttled as e:  # another file is being made: say so on the list, make nothing
+        messages.error(request, str(e))
+        return redirect(_url(request, "document_list"))
     response = HttpResponse(body, content_type=FORMATS[fmt])
     name = f"{request.org.slug}-strategy-{doc.data['made_on']}.{fmt}"
     disposition = "inline" if fmt == "pdf" else "attachment"

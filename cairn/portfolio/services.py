@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cairn.assessment.models import Team
+from cairn.core import throttle
 from cairn.core.models import AuditAction, AuditVia, Organization
 from cairn.core.services import ServiceError, record, record_change, snapshot
 from cairn.portfolio.models import (
@@ -31,6 +32,7 @@ from cairn.solver.portfolio import Item, Problem, by_value, explain, rank_and_fu
 INLINE_SECONDS = 1.0  # solves not proven optimal within this go to the background worker
 MAX_EXPLAINED = 60  # the price of "not now" is worked out for at most this many initiatives,
 EXPLAIN_SECONDS = 5.0  # and for at most this long; the rest get their reasons only
+SAVE_SECONDS = 2.0  # building the problem and storing the result, on top of the time limit
 ONE_OFF, RUNNING, STAFF = "one-off budget", "running budget", "staff effort"
 
 
@@ -307,17 +309,50 @@ def _save(scenario: Scenario, **fields) -> None:
         setattr(scenario, k, v)
 
 
+OPTIMISER = throttle.Kind(
+    "optimiser run", "“{}” is waiting for the optimiser.", "The optimiser is running on “{}”."
+)
+
+
+def optimiser_jobs(org: Organization) -> list[throttle.Job]:
+    """The organisation's optimiser runs waiting for the worker or running."""
+    runs = Scenario.objects.filter(
+        organization=org, state__in=[RunState.QUEUED, RunState.RUNNING]
+    ).only("pk", "name", "state", "started_at", "updated", "time_limit_s")
+    return [
+        OPTIMISER.job(
+            f"scenario {s.pk}",
+            s.name,
+            waiting=s.state == RunState.QUEUED,
+            since=s.started_at or s.updated,
+            takes_s=s.time_limit_s + EXPLAIN_SECONDS + SAVE_SECONDS,
+        )
+        for s in runs
+    ]
+
+
 def run_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -> str:
     """Run a scenario: at once when it solves within a second, else in the background.
 
-    Returns the new state (done or queued).
+    Returns the new state (done or queued). One run at a time per organisation: while
+    another waits or runs, refused with ``throttle.Throttled`` (nothing is written); a
+    second request for a scenario already waiting joins that run.
     """
     from cairn.portfolio.tasks import solve_scenario
 
-    if scenario.state in (RunState.QUEUED, RunState.RUNNING):
-        raise ServiceError("This scenario is already running; wait for it to finish.")
-    _save(scenario, state=RunState.RUNNING, started_at=timezone.now(), error="")
-    quick = compute(scenario, min(INLINE_SECONDS, scenario.time_limit_s))
+    org = scenario.organization
+    with transaction.atomic():
+        waiting = throttle.admit(
+            org, lambda: optimiser_jobs(org), OPTIMISER, key=f"scenario {scenario.pk}"
+        )
+        if waiting is not None:
+            return RunState.QUEUED
+        _save(scenario, state=RunState.RUNNING, started_at=timezone.now(), error="")
+    try:
+        quick = compute(scenario, min(INLINE_SECONDS, scenario.time_limit_s))
+    except Exception as e:  # the run is over: free the organisation's turn, then fail
+        _save(scenario, state=RunState.FAILED, finished_at=timezone.now(), error=str(e)[:500])
+        raise
     if quick["status"] in ("optimal", "infeasible") or scenario.time_limit_s <= INLINE_SECONDS:
         _finish(scenario, quick, actor, via)
         return RunState.DONE

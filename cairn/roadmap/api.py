@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from cairn.api.common import MAX_ID, ErrorOut, RowOut, Version, crud, membership_for
+from cairn.core import throttle
 from cairn.core.models import AuditVia, Role
 from cairn.core.services import ConflictError, ServiceError
 from cairn.roadmap import services
@@ -125,9 +126,7 @@ def get_roadmap(request, org: str):
 def run_roadmap(request, org: str):
     membership = membership_for(request, org, Role.EDITOR)
     try:
-        plan = services.run_schedule(
-            membership.organization, actor=request.auth, via=AuditVia.API
-        )
+        plan = services.run_schedule(membership.organization, actor=request.auth, via=AuditVia.API)
     except throttle.Throttled as e:
         return e.response()
     return Status(202 if plan.state == "running" else 200, _roadmap(membership.organization))

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cairn.assessment.models import Team
+from cairn.core import throttle
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
 from cairn.core.services import ServiceError, audit_event, record, record_change, snapshot
 from cairn.goals.models import BusinessGoal
@@ -214,26 +215,93 @@ def saved_plan(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Pla
     return plan
 
 
-def run_schedule(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
-    """Schedule every item not kept in place: at once when it is proven within a second,
-    else in the background (the plan's state says "running" meanwhile)."""
+SAVE_SECONDS = 2.0  # building the problem and storing the plan, on top of the time limit
+
+
+SCHEDULER = throttle.Kind(
+    "scheduling run", "The roadmap is waiting to be scheduled.", "The roadmap is being scheduled."
+)
+
+
+def scheduler_jobs(org: Organization) -> list[throttle.Job]:
+    """The organisation's scheduling run, if one waits for the worker or runs."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     from cairn.roadmap.tasks import schedule_roadmap
 
-    plan = saved_plan(org, actor=actor, via=via)
-    if plan.state == RunState.RUNNING:
-        raise ServiceError("The roadmap is being scheduled already; wait for it to finish.")
-    sync_items(org, plan, actor=actor, via=via)
-    if plan.time_limit_s > INLINE_SECONDS:
-        quick = apply_schedule(
-            org, plan, actor=actor, via=via, time_limit_s=INLINE_SECONDS, only_if_proven=True
+    plan = (
+        Plan.objects.filter(organization=org, state=RunState.RUNNING)
+        .only("pk", "updated", "time_limit_s")
+        .first()
+    )
+    if plan is None:
+        return []
+    # The plan says "running" from the request on; the worker's row tells waiting from running.
+    task = (
+        DBTaskResult.objects.filter(
+            task_path=schedule_roadmap.module_path,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            args_kwargs__args__0=org.pk,
         )
-        if quick is not None:
-            return quick
-        Plan.objects.filter(pk=plan.pk).update(state=RunState.RUNNING)
-        schedule_roadmap.enqueue(org.pk, actor.pk if actor else None, via)
-        plan.refresh_from_db()
-        return plan
-    return apply_schedule(org, plan, actor=actor, via=via)
+        .only("status", "enqueued_at", "started_at")
+        .order_by("-enqueued_at")
+        .first()
+    )
+    waiting = task is not None and task.status == TaskResultStatus.READY
+    return [
+        SCHEDULER.job(
+            f"plan {plan.pk}",
+            "",
+            waiting=waiting,
+            since=(task.started_at or task.enqueued_at) if task else plan.updated,
+            takes_s=plan.time_limit_s + SAVE_SECONDS,
+        )
+    ]
+
+
+def check_schedule(org: Organization) -> None:
+    """Refuse (``throttle.Throttled``) when scheduling now would be refused, before doing
+    what should come with it; a run waiting to start is fine (it will be joined)."""
+    throttle.check(scheduler_jobs(org), SCHEDULER, key=_plan_key(org))
+
+
+def _plan_key(org: Organization) -> str | None:
+    pk = Plan.objects.filter(organization=org).values_list("pk", flat=True).first()
+    return f"plan {pk}" if pk else None
+
+
+def run_schedule(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Plan:
+    """Schedule every item not kept in place: at once when it is proven within a second,
+    else in the background (the plan's state says "running" meanwhile).
+
+    One run at a time per organisation: while one runs, refused with ``throttle.Throttled``
+    (nothing is written); while one waits for the worker, this request joins it.
+    """
+    from cairn.roadmap.tasks import schedule_roadmap
+
+    with transaction.atomic():
+        waiting = throttle.admit(org, lambda: scheduler_jobs(org), SCHEDULER, key=_plan_key(org))
+        plan = saved_plan(org, actor=actor, via=via)
+        if waiting is not None:
+            return plan
+        before = plan.state
+        Plan.objects.filter(pk=plan.pk).update(state=RunState.RUNNING, updated=timezone.now())
+    try:
+        sync_items(org, plan, actor=actor, via=via)
+        if plan.time_limit_s > INLINE_SECONDS:
+            quick = apply_schedule(
+                org, plan, actor=actor, via=via, time_limit_s=INLINE_SECONDS, only_if_proven=True
+            )
+            if quick is not None:
+                return quick
+            schedule_roadmap.enqueue(org.pk, actor.pk if actor else None, via)
+            plan.refresh_from_db()
+            return plan
+        return apply_schedule(org, plan, actor=actor, via=via)
+    except Exception:  # the run is over: free the organisation's turn, then fail
+        Plan.objects.filter(pk=plan.pk, state=RunState.RUNNING).update(state=before)
+        raise
 
 
 @transaction.atomic

@@ -149,11 +149,12 @@ def approve_and_schedule(
     schedule the roadmap so the work shows at once. Returns the decision (None when every
     chosen initiative was approved already) and the plan."""
     from cairn.portfolio.services import chosen_initiatives
-    from cairn.roadmap.services import run_schedule
+    from cairn.roadmap.services import check_schedule, run_schedule
 
     chosen = list(chosen_initiatives(scenario).order_by("title"))
     if not chosen:
         raise core.ServiceError("The scenario chose no initiative: there is nothing to approve.")
+    check_schedule(scenario.organization)  # refused before deciding, not half-way through
     waiting = [i for i in chosen if not transition_problem(i.status, Status.APPROVED)]
     decision = None
     if waiting:
