@@ -9,7 +9,7 @@ BIN=${BIN:-.venv/bin}
 TOOLS=.venv-tools
 SCHEMATHESIS=schemathesis==4.32.5
 if ! "$TOOLS/bin/st" --version 2>/dev/null | grep -q "${SCHEMATHESIS#*==}"; then
-  python3.11 -m venv "$TOOLS"
+  "$(command -v python3.11 || command -v python3)" -m venv "$TOOLS"
   "$TOOLS/bin/pip" install -q --disable-pip-version-check "$SCHEMATHESIS"
 fi
 

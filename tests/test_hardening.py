@@ -256,3 +256,22 @@ class DateRangeTests(CairnTestCase):
             if isinstance(f, DateField)
         ]
         self.assertGreater(len(dates), 15)
+
+
+class HiddenFieldTests(CairnTestCase):
+    def test_a_tampered_version_is_said_not_swallowed(self):
+        self.login("editor")
+        for seen in ["abc", "0", "99999999999"]:
+            with self.subTest(seen=seen):
+                response = self.client.post(
+                    self.url("goals:goal_edit", self.goal.pk),
+                    {
+                        "title": "Changed",
+                        "target_date": "2030-01-01",
+                        "priority": 2,
+                        "seen_version": seen,
+                    },
+                )
+                self.assertContains(response, "cannot be saved. Reload it")
+        self.goal.refresh_from_db()
+        self.assertNotEqual(self.goal.title, "Changed")

@@ -133,6 +133,12 @@ def plain_language_check(widget: forms.Widget, organization: Organization) -> No
     widget.plain_check = True  # the form template puts the answer's place under the field
 
 
+HIDDEN_FIELD_MESSAGE = (
+    "This page was changed on its way here and cannot be saved. Reload it and make your "
+    "change again."
+)
+
+
 class OrgModelForm(forms.ModelForm):
     """A model form for a row of one organisation.
 
@@ -176,6 +182,10 @@ class OrgModelForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self._check_unique_name(cleaned.get("name"))
+        # A hidden field has no place to show its error: a tampered or garbled one (the
+        # version the page was opened at) is said above the form, not silently dropped.
+        if any(self.fields[name].widget.is_hidden for name in self._errors if name in self.fields):
+            self.add_error(None, HIDDEN_FIELD_MESSAGE)
         return cleaned
 
     def _check_unique_name(self, name) -> None:
