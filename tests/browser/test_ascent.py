@@ -62,6 +62,7 @@ def test_import_a_csv_and_see_the_dashboard_change(page, live_server, screenshot
         for m in range(1, 13)
     ]
     good.write_bytes(write_table(["kpi", "date", "value", "source", "note"], rows, "csv"))
+    page.get_by_role("link", name="Import another file").click()
     page.get_by_label("File (.csv or .xlsx)").set_input_files(str(good))
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("12 added, 0 updated")).to_be_visible()

@@ -41,6 +41,7 @@ def test_import_template_updates_the_gap_page(page, live_server, screenshot, tmp
     expect(problems.get_by_text("name is required")).to_be_visible()
     screenshot("import-problems")
 
+    page.get_by_role("link", name="Import another file").click()
     page.get_by_label("The file contains").select_option("applications")
     page.get_by_label("File (.csv or .xlsx)").set_input_files(str(template))
     page.get_by_role("button", name="Import").click()
