@@ -148,6 +148,34 @@ class ImportAndApiTests(InputTestCase):
         self.assertContains(self.client.post(url, {"file": upload}, follow=True), "1 added")
         self.assertEqual(self.values(self.share), {date(2025, 6, 30): 120.0})
 
+    def test_every_problem_of_a_measurement_file_names_its_column(self):
+        from django.template.loader import render_to_string
+
+        from cairn.core.tabular import ImportRefused
+
+        future = (timezone.localdate() + timedelta(days=3)).isoformat()
+        rows = [
+            PERCENT_ROW,  # questioned: 120%
+            ["Nobody", "2025-06-30", "1", "", ""],  # unknown KPI
+            ["Share", "2025-02-30", "1", "", ""],  # no such date
+            ["Share", future, "1", "", ""],  # in the future
+            ["Share", "2025-06-30", "NaN", "", ""],  # not a number
+            ["Share", "2025-06-30", "1e400", "", ""],
+            ["", "", "", "x" * 200, ""],  # empty where required, too long
+            [self.derived.name, "2025-06-30", "1", "", ""],  # calculated
+        ]
+        upload = csv_file(rows)
+        with self.assertRaises(ImportRefused) as refused:
+            services.import_file(self.org, upload.file, "m.csv", actor=self.editor)
+        report = refused.exception.report
+        self.assertTrue(all(e.column for e in report.errors), [vars(e) for e in report.errors])
+        self.assertEqual(
+            {e.row for e in report.errors}, set(range(2, 2 + len(rows)))
+        )  # every row, each under its own column
+        page = render_to_string("includes/import_problems.html", {"report": report})
+        self.assertNotIn("None", page)
+        self.assertEqual(self.values(self.share), {})
+
     def test_the_api_refuses_questioned_items_by_index_unless_confirmed(self):
         _, key = core.create_api_token(self.editor, "t")
         items = [
