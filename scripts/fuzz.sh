@@ -27,13 +27,13 @@ from cairn.core.services import create_api_token
 print(create_api_token(User.objects.get(username="demo-owner"), "fuzz")[1])' | tail -1)
 export CAIRN_FUZZ_TOKEN
 
-"$BIN/gunicorn" cairn.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 --timeout 120 \
+"$BIN/gunicorn" cairn.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 --timeout 120 --limit-request-line 8190 \
   --access-logfile /dev/null --error-logfile "$work/gunicorn.log" --capture-output --pid "$work/gunicorn.pid" --daemon
 trap 'kill "$(cat "$work/gunicorn.pid")" 2>/dev/null || true; sleep 1; rm -rf "$work"' EXIT
 
 status=0
 "$TOOLS/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance \
+  --checks "${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance}" \
   --seed "${FUZZ_SEED:-20261202}" --max-examples "${FUZZ_EXAMPLES:-10}" --workers 2 \
   --wait-for-schema 30 --no-color "$@" || status=$?
 if grep -q "Traceback" "$work/gunicorn.log"; then

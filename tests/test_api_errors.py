@@ -189,3 +189,31 @@ class StrictTypeTests(CairnTestCase):
         self.assertGreater(len(bodies), 30)
         loose = sorted(b.__name__ for b in bodies if not issubclass(b, In))
         self.assertEqual(loose, [])
+
+
+class SchemaTests(CairnTestCase):
+    def test_the_schema_lists_every_error_an_operation_can_answer(self):
+        schema = self.client.get("/api/v1/openapi.json").json()
+        put = schema["paths"]["/api/v1/orgs/{org}/goals/{item_id}"]["put"]["responses"]
+        self.assertLessEqual({"400", "401", "403", "404", "409", "413", "422", "503"}, set(put))
+        listing = schema["paths"]["/api/v1/orgs/{org}/goals"]["get"]["responses"]
+        self.assertLessEqual({"401", "403", "404", "414", "422"}, set(listing))
+        self.assertNotIn("409", listing)
+        self.assertEqual(set(schema["paths"]["/api/v1/orgs"]["get"]["responses"]), {"200", "401"})
+
+    def test_dates_say_their_range_and_patches_refuse_null(self):
+        schema = self.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+        target = schema["GoalIn"]["properties"]["target_date"]
+        self.assertEqual(target["pattern"], r"^(19[0-9]{2}|2[01][0-9]{2})-[0-9]{2}-[0-9]{2}$")
+        patch = schema["GoalInPatch"]
+        self.assertNotIn("required", patch)
+        self.assertEqual(patch["properties"]["title"]["type"], "string")  # not nullable
+        key = services.create_api_token(self.editor, "tests")[1]
+        response = self.client.patch(
+            f"/api/v1/orgs/acme/goals/{self.goal.pk}",
+            data=json.dumps({"title": None}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertEqual(response.json()["detail"][0]["loc"][-1], "title")

@@ -40,6 +40,7 @@ ERRORS = {
     404: "No such organisation (or you are not a member of it), or no such row in it.",
     409: "The row changed since you read it: read it again, then send its new `version`.",
     413: "The body is larger than the server accepts.",
+    414: "The address is longer than the server reads (its query string is too long).",
     422: "Bad input: one entry per field, with its path in `loc`.",
     503: "The database is busy with another change: try again after `Retry-After` seconds.",
 }
@@ -58,6 +59,8 @@ def possible_errors(path: str, method: str, operation: dict) -> set[int]:
         found.add(404)
     if operation.get("parameters") or operation.get("requestBody"):
         found.add(422)
+    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        found.add(414)
     if operation.get("requestBody"):
         found |= {400, 413}
     if method in WRITES:
@@ -67,16 +70,35 @@ def possible_errors(path: str, method: str, operation: dict) -> set[int]:
     return found
 
 
+# The years every date in Cairn is kept in (cairn.core.dates), said in the schema too.
+DATE_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-[0-9]{2}-[0-9]{2}$"
+
+
+def bound_dates(node) -> None:
+    """Every ``format: date`` of the schema gets the pattern of the years Cairn keeps."""
+    if isinstance(node, dict):
+        if node.get("format") == "date" and node.get("type") == "string":
+            node.setdefault("pattern", DATE_PATTERN)
+        for value in node.values():
+            bound_dates(value)
+    elif isinstance(node, list):
+        for value in node:
+            bound_dates(value)
+
+
 class CairnAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        bound_dates(schema.get("components", {}))
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
                 responses = operation["responses"]
                 declared = {int(code) for code in responses}
                 for code in sorted(possible_errors(path, method, operation) - declared):
-                    responses[code] = {"description": ERRORS[code], "content": error}
+                    responses[code] = {"description": ERRORS[code]}
+                    if code != 414:  # the HTTP server answers it, before Cairn: no JSON
+                        responses[code]["content"] = error
         return schema
 
 
