@@ -117,12 +117,14 @@ def run(job_id: int, importer: Importer) -> None:
         result = {"error": "The database was busy with other changes for too long. Try again."}
     finally:
         # Recorded even when the import raised (then re-raised for the worker's log).
-        progress.close()
-        ImportChunk.objects.filter(job=job).delete()
         rows = progress.rows  # reported every ~1000 rows; the counts say the last ones
         if state == ImportState.DONE:
             rows = max(rows, sum(v for v in result.values() if isinstance(v, int)))
-        _save(job, state=state, result=result, finished=timezone.now(), rows_read=rows)
+        try:
+            ImportChunk.objects.filter(job=job).delete()
+            _save(job, state=state, result=result, finished=timezone.now(), rows_read=rows)
+        finally:
+            progress.close()  # after the save, so that a page never reads rows fall back
 
 
 def report_data(report: Report) -> dict[str, Any]:
