@@ -104,14 +104,15 @@ class ImportJobTests(CairnTestCase):
             state=ImportState.RUNNING, created_by=self.editor,
         )  # fmt: skip
         url = self.url("import_job", job.pk)
-        page = self.client.get(url)
+        # Session, user, membership with organisation, the organisation switcher; the job.
+        page = self.assertQueryCount(4 + 1, self.client.get, url)
         self.assertContains(page, "Importing… 420,000 of about 1,000,000 rows read")
         self.assertContains(page, 'aria-valuenow="42"')
         self.assertContains(page, "other changes may be slower")
         self.assertContains(page, 'hx-trigger="every 1s"')
         self.assertNotContains(page, "Import another file")  # not while it runs
         # htmx polls the part that changes, not the whole page.
-        part = self.client.get(url, headers={"HX-Request": "true"})
+        part = self.assertQueryCount(3 + 1, self.client.get, url, headers={"HX-Request": "true"})
         self.assertContains(part, 'id="import-job"')
         self.assertNotContains(part, "<html")
         # An Excel file has no cheap total: rows read, no bar.
