@@ -503,6 +503,36 @@ class HostileOrganizationFileTests(CairnTestCase):
             with self.subTest(case=label):
                 self.upload(changed(change), expect)
 
+    def test_stored_results_in_shapes_the_pages_cannot_read(self):
+        """A scenario's result, the roadmap's, a review's snapshot, a RACI's grid, a use
+        case's data and a document's content: each in the shape Cairn's pages read."""
+        weird = [
+            ("portfolio.Scenario", "result", {"selected": "abc"}),
+            ("portfolio.Scenario", "result", {"selected": ["1", "x"]}),
+            ("portfolio.Scenario", "result", {"explanations": {"1": {"dropped": 5}}}),
+            ("roadmap.Plan", "result", {"start": {"1": "soon"}}),
+            ("roadmap.Plan", "result", {"why": [{"kind": "x", "numbers": ["lots"]}]}),
+            ("governance.Review", "snapshot", {"goals": 5}),
+            ("governance.Review", "snapshot", {"kpis": [{"id": "x"}]}),
+            ("governance.Raci", "people", [{"a": 1}]),
+            ("governance.Raci", "rows", [{"cells": {}}]),
+            ("aigov.AiUseCase", "data", [5]),
+            ("aigov.AiUseCase", "nist", {"govern": "yes"}),
+            ("kpis.Kpi", "recent", [["2025-01-31"]]),
+            ("documents.StrategyDocument", "data", {"made_on": "2026-01-01", "ascent": 5}),
+        ]
+        for table, field, value in weird:
+            with self.subTest(table=table, field=field, value=value):
+                data = self.file()
+                rows = data["tables"][table]
+                if not rows:  # the roadmap's plan, when the fixture has none
+                    rows.append({"id": 1, "fields": {"starts_on": "2026-01-01"}, "m2m": {}})
+                rows[0]["fields"][field] = value
+                expect = "is not what Cairn stores here"
+                if table == "documents.StrategyDocument":
+                    expect = "is not the content of a strategy document"
+                self.upload(json.dumps(data).encode(), expect)
+
     def test_a_bad_last_row_after_20000_good_ones_writes_nothing(self):
         data = self.file()
         rows = self.measurements(data, 20_001)

@@ -6,7 +6,8 @@ lengths, plain limits of numbers, finite numbers only) and the model field's own
 validators, dates within ``YEARS``, every link to a row the file holds, the uniqueness the
 database would enforce, and the domain rules the forms enforce (no capability under itself
 or deeper than three levels, no initiative depending on itself or in a circle, a KPI's
-formula that parses and uses measured KPIs of the file, …). Every problem goes to one
+formula that parses and uses measured KPIs of the file, …), and stored results in the
+shapes the pages read (``core.transfer_shapes``). Every problem goes to one
 report (table, row id, field, problem), bounded like the other imports' reports; the
 caller writes nothing unless it is empty.
 
@@ -29,6 +30,7 @@ from django.db import models
 
 from cairn.core.forms import MAX_ID, bounded_formfield
 from cairn.core.tabular import Report, clip
+from cairn.core.transfer_shapes import shape_problem
 
 MAX_MB = 20  # the largest file the web page and `cairn import-org` read (--max-mb raises it)
 MAX_DEPTH = 32  # levels of nesting; Cairn's own files have about ten
@@ -185,7 +187,7 @@ class _Checker:
                 return None, f"must be a JSON {'object' if wanted is dict else 'list'}"
             if not _finite(raw):
                 return None, "holds a number that is not finite (NaN or infinity)"
-            return raw, ""
+            return raw, shape_problem(label, f.name, raw)
         if isinstance(f, models.BooleanField):
             return (raw, "") if isinstance(raw, bool) else (None, "must be true or false")
         if isinstance(raw, bool | dict | list):
