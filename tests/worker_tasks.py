@@ -15,6 +15,13 @@ def add(a: int, b: int) -> int:
 
 
 @task()
+def nap(seconds: float) -> str:
+    """A job that does not touch the database for a while."""
+    time.sleep(seconds)
+    return "rested"
+
+
+@task()
 def hang_once(marker: str) -> str:
     """The first run writes its process id to ``marker`` and hangs (for the test to kill
     its worker); any later run ends at once."""

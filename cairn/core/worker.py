@@ -176,7 +176,6 @@ class Worker(LibraryWorker):
             except DB_ERRORS as e:
                 self._wait_for_database("claiming a job", e)
                 continue
-            self._backoff = 0.0
             if ran is None:
                 logger.info("No more jobs for worker %s: exiting.", self.worker_id)
                 return
@@ -199,6 +198,7 @@ class Worker(LibraryWorker):
             )
             self._next_sweep = time.monotonic() + SWEEP_EVERY
         job = self.claim()
+        self._backoff = 0.0  # the database answers again
         if job is None:
             return None if self.batch else False
         self.run_task(job)
