@@ -39,7 +39,10 @@ def shared_database(folder: Path) -> Iterator[dict[str, str]]:
     if connection.vendor != "sqlite":
         auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
         port = f":{db['PORT']}" if db["PORT"] else ""
-        yield {"DATABASE_URL": f"postgres://{auth}{db['HOST']}{port}/{db['NAME']}"}
+        try:
+            yield {"DATABASE_URL": f"postgres://{auth}{db['HOST']}{port}/{db['NAME']}"}
+        finally:
+            _sessions_ended()
         return
     path = folder / "cairn.sqlite3"
     connection.ensure_connection()
@@ -55,6 +58,21 @@ def shared_database(folder: Path) -> Iterator[dict[str, str]]:
     finally:
         connection.close()
         connection.connection, db["NAME"] = memory, name
+
+
+def _sessions_ended(timeout: float = 15) -> None:
+    """Wait until the sessions of stopped processes are gone: the server ends them a moment
+    after their client, and the test database cannot be dropped while one is left."""
+    end = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < end:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(0.1)
 
 
 def process_env(database: dict[str, str], **extra: str) -> dict[str, str]:
