@@ -9,6 +9,7 @@ from cairn.aigov.api import router as aigov_router
 from cairn.api.auth import AUTH
 from cairn.api.common import FieldError, plain_error
 from cairn.assessment.api import router as terrain_router
+from cairn.core import throttle
 from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
 from cairn.documents.api import router as documents_router
@@ -132,6 +133,12 @@ def invalid(request, exc: ValidationError):
 @api.exception_handler(ConflictError)
 def conflict(request, exc: ConflictError):
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(throttle.Throttled)
+def throttled(request, exc: throttle.Throttled):
+    """One job of a kind per organisation: 429 with Retry-After, wherever it was refused."""
+    return exc.response()
 
 
 @api.exception_handler(ServiceError)

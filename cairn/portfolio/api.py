@@ -5,13 +5,14 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.responses import Status as HttpStatus
 
 from cairn.api.common import (
     MAX_ID,
     ErrorOut,
     Ids,
+    In,
     RowId,
     RowOut,
     Version,
@@ -41,7 +42,7 @@ Money = Field(Decimal(0), ge=0, le=10**11, decimal_places=2)
 OptionalMoney = Field(None, ge=0, le=10**11, decimal_places=2)
 
 
-class InitiativeIn(Schema):
+class InitiativeIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     owner: str = Field("", max_length=120)
@@ -111,7 +112,7 @@ class InitiativeOut(RowOut):
         return ids(obj.excludes)
 
 
-class CriterionIn(Schema):
+class CriterionIn(In):
     name: str = Field(..., min_length=1, max_length=80)
     source: Source = Source.MANUAL
     weight: Decimal = Field(Decimal(1), ge=Decimal("0.1"), le=100, decimal_places=1)
@@ -126,7 +127,7 @@ class CriterionOut(RowOut):
     description: str
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(In):
     name: str = Field(..., min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
     one_off_budget: Decimal | None = OptionalMoney

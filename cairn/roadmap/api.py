@@ -8,7 +8,7 @@ from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from cairn.api.common import MAX_ID, ErrorOut, RowOut, Version, crud, membership_for
+from cairn.api.common import MAX_ID, ErrorOut, In, RowOut, Version, crud, membership_for
 from cairn.core import throttle
 from cairn.core.models import AuditVia, Role
 from cairn.core.services import ConflictError, ServiceError
@@ -45,7 +45,7 @@ class RoadmapOut(Schema):
     problems: list[str]
 
 
-class ItemIn(Schema):
+class ItemIn(In):
     version: int | None = Version
     start: int | None = Field(None, ge=0, le=239)
     pinned: bool | None = None
@@ -185,7 +185,7 @@ def list_resources(request, org: str):
     ]
 
 
-class MilestoneIn(Schema):
+class MilestoneIn(In):
     initiative_id: int
     title: str = Field(..., min_length=1, max_length=200)
     due: date
@@ -201,7 +201,7 @@ class MilestoneOut(RowOut):
     slipped: bool
 
 
-class BudgetLineIn(Schema):
+class BudgetLineIn(In):
     name: str = Field(..., min_length=1, max_length=120)
     per_period: Decimal = Field(..., ge=0, le=10**11, decimal_places=2)
     version: int | None = Version
