@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "cairn.language",
     "cairn.aigov",
     "cairn.documents",
+    "cairn.execution",
     "cairn.api",
 ]
 

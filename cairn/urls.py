@@ -33,6 +33,7 @@ org_patterns = [
     path("", include("cairn.language.urls")),
     path("", include("cairn.aigov.urls")),
     path("", include("cairn.documents.urls")),
+    path("", include("cairn.execution.urls")),
 ]
 
 urlpatterns = [

@@ -258,6 +258,31 @@ def make_guideposts(org, initiative, prefix: str = "") -> dict:
     }
 
 
+def make_execution(org, initiative, kpi, prefix: str = "") -> dict:
+    """A status report and an actual on an initiative under way, and a benefit it promises."""
+    from cairn.execution.models import Actual, Benefit, StatusReport
+
+    report = StatusReport.objects.create(
+        organization=org,
+        initiative=initiative,
+        reported_on=date(2026, 11, 20),
+        health="amber",
+        scope_health="green",
+        schedule_health="amber",
+        cost_health="green",
+        percent_complete=40,
+        progress=f"{prefix}The data is half clean.",
+        needs="A decision on the archive.",
+    )
+    actual = Actual.objects.create(
+        organization=org, initiative=initiative, month=date(2026, 11, 1), amount=120
+    )
+    benefit = Benefit.objects.create(
+        organization=org, initiative=initiative, kpi=kpi, change=5, due=date(2027, 12, 31)
+    )
+    return {"report": report, "actual": actual, "benefit": benefit}
+
+
 def make_language(org, prefix: str = "") -> dict:
     """A glossary term and a word the organisation avoids."""
     from cairn.language.models import GlossaryTerm, JargonRule
@@ -335,6 +360,10 @@ class CairnTestCase(TestCase):
         cls.document = make_document(cls.org, actor=None)
         cls.other_document = make_document(cls.other_org, actor=None)
         cls.other_language = make_language(cls.other_org, "Globex ")
+        cls.execution = make_execution(cls.org, cls.roadmap["first"], cls.ascent["kpi"])
+        cls.other_execution = make_execution(
+            cls.other_org, cls.other_roadmap["first"], cls.other_ascent["kpi"], "Globex secret "
+        )
         cls.guideposts = make_guideposts(cls.org, cls.path["initiative"])
         cls.other_guideposts = make_guideposts(
             cls.other_org, cls.other_path["initiative"], "Globex secret "

@@ -103,6 +103,7 @@ class MatrixBase(CairnTestCase):
             },
             **{f"{k}_id": v.pk for k, v in (o.guideposts if own else o.other_guideposts).items()},
             **{f"{k}_id": v.pk for k, v in (o.language if own else o.other_language).items()},
+            **{f"{k}_id": v.pk for k, v in (o.execution if own else o.other_execution).items()},
             **{f"{k}_id": v.pk for k, v in (o.aigov if own else o.other_aigov).items()},
             "document_id": (o.document if own else o.other_document).pk,
             "entry_id": (o.trash if own else o.other_trash).pk,
