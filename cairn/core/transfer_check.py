@@ -31,6 +31,7 @@ from django.db import models
 from cairn.core.forms import MAX_ID, bounded_formfield
 from cairn.core.tabular import Report, clip
 from cairn.core.transfer_shapes import shape_problem
+from cairn.solver.graph import back_edges
 
 MAX_MB = 20  # the largest file the web page and `cairn import-org` read (--max-mb raises it)
 MAX_DEPTH = 32  # levels of nesting; Cairn's own files have about ten
@@ -414,25 +415,10 @@ def _initiatives(rows: list[Row]) -> list[tuple[int, str, str]]:
             found.append(
                 (row.id, "excludes", "an initiative cannot both depend on and exclude another")
             )
-    # Each circle of dependencies found once, by a walk that visits every link once.
-    state: dict[int, int] = {}  # 1 on the current path, 2 done
-    for start in needs:
-        if start in state:
-            continue
-        state[start], stack = 1, [(start, iter(needs[start]))]
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1:
-                found.append(
-                    (node, "depends_on", "initiatives would depend on each other in a circle")
-                )
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(needs.get(child, []))))
+    found += [
+        (node, "depends_on", "initiatives would depend on each other in a circle")
+        for node, _child in back_edges(needs)
+    ]
     return found
 
 

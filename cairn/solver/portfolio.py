@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from cairn.solver.graph import back_edges
+
 MAX_ITEMS = 20_000
 MAX_SCALE_DIGITS = 6  # decimals kept exactly; more are refused rather than rounded silently
 MAX_TOTAL = 10**15  # scaled sums must stay well inside CP-SAT's 64-bit integers
@@ -172,24 +174,8 @@ def validate(problem: Problem) -> None:
             if other == item.id:
                 raise ProblemError(f"item {item.id!r} refers to itself")
     requires = {item.id: item.requires for item in problem.items}
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    for start in ids:
-        if state.get(start):
-            continue
-        stack = [(start, iter(requires[start]))]
-        state[start] = 1
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1:
-                raise ProblemError(f"requirements go round in a circle through {child!r}")
-            elif not state.get(child):
-                state[child] = 1
-                stack.append((child, iter(requires[child])))
+    for _node, child in back_edges(requires):
+        raise ProblemError(f"requirements go round in a circle through {child!r}")
 
 
 # --- Exact integers
