@@ -16,6 +16,7 @@ from cairn.core import services
 from cairn.core.models import AuditVia, Membership, Organization, Role
 from cairn.documents.models import StrategyDocument
 from cairn.documents.services import make as make_document
+from cairn.execution import demo as execution_demo
 from cairn.goals import demo as goals_demo
 from cairn.governance import demo as guideposts_demo
 from cairn.kpis import demo as ascent_demo
@@ -76,6 +77,7 @@ def load() -> Organization:
     roadmap_demo.load(org, owner)
     ascent_demo.load(org, owner)
     guideposts_demo.load(org, owner)
+    execution_demo.load(org, owner)
     language_demo.load(org, owner)
     ai_demo.load(org, owner)
 

@@ -84,6 +84,7 @@ class DemoTests(TestCase):
         from cairn.aigov.models import AiPolicy, AiUseCase
         from cairn.governance.models import AgendaItem, Decision, Meeting, Raci, Review
         from cairn.kpis.models import Kpi, Measurement, Win
+        from cairn.execution.models import Actual, Benefit, StatusReport
         from cairn.language.models import GlossaryTerm, JargonRule
 
         return (Kpi, Measurement, Win, Meeting, AgendaItem, Decision, Raci, Review) + (
@@ -91,6 +92,9 @@ class DemoTests(TestCase):
             AiUseCase,
             GlossaryTerm,
             JargonRule,
+            StatusReport,
+            Actual,
+            Benefit,
         )
 
     def counts(self):
@@ -166,3 +170,16 @@ class DemoTests(TestCase):
         self.assertTrue(AgendaItem.objects.filter(kind="policy", meeting__organization=org))
         for scenario in Scenario.objects.filter(organization=org):
             self.assertFalse(path.result_is_stale(scenario), scenario.name)
+        self.assert_execution_tells_its_story(org)
+
+    def assert_execution_tells_its_story(self, org):
+        from cairn.execution import services as execution
+
+        rows = {r.initiative.title: r for r in execution.rows(org)}
+        self.assertEqual(rows["Keep current systems patched"].health, "amber")
+        self.assertEqual(rows["Backups tested every quarter"].health, "red")
+        self.assertEqual(rows["Help-desk knowledge base for agents"].report_state, "missing")
+        overspent = [t for t, r in rows.items() if r.spend.overspent(execution.TOLERANCE)]
+        self.assertEqual(overspent, ["Keep current systems patched"])
+        states = sorted(b.realised.state.value for b in execution.benefits(org))
+        self.assertEqual(states, ["behind", "missed", "on_the_way", "realised"])

@@ -165,7 +165,7 @@ def spend(plan: dict[date, Decimal], actual: dict[date, Decimal], this_month: da
     remaining_plan = sum(remaining.values(), zero)
     recent = [actual.get(add_months(this_month, -k), zero) for k in range(3)]
     run_rate = sum(recent, zero) / 3
-    by_run_rate = run_rate * len(remaining)
+    by_run_rate = (run_rate * len(remaining)).quantize(Decimal("0.01"))
     return Spend(
         planned_to_date=planned_to_date,
         actual_to_date=actual_to_date,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Min, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from cairn.core.calendar import add_months
@@ -63,22 +63,63 @@ def this_month(today: date | None = None) -> date:
     return (today or timezone.localdate()).replace(day=1)
 
 
-def planned_spend(item: RoadmapItem | None, initiative: Initiative, plan: Plan, month: date):
+def planned_spend(
+    item: RoadmapItem | None,
+    initiative: Initiative,
+    plan: Plan,
+    month: date,
+    started: date | None = None,
+):
     """What the plan says an initiative spends each month: its one-off cost spread over the
-    months the roadmap gives it, and a twelfth of its yearly running cost for each month
-    from its finish up to ``month``."""
+    months it runs (from its start, or its first status report when that is earlier, to the
+    end the roadmap gives it), and a twelfth of its yearly running cost for each month from
+    its finish up to ``month``."""
     if item is None or item.start is None:
         return {}
     first = plan.period_start(item.start)
-    months = max(item.duration, 1) * plan.months_per_period
+    end = add_months(first, max(item.duration, 1) * plan.months_per_period)
+    if started is not None and started < first:
+        first = started.replace(day=1)
+    months = (end.year - first.year) * 12 + end.month - first.month
     by_month = rules.spread(initiative.one_off_cost, first, months)
     if initiative.running_cost:
         monthly = (initiative.running_cost / 12).quantize(Decimal("0.01"))
-        day = add_months(first, months)
+        day = end
         while day <= month:
             by_month[day] = by_month.get(day, Decimal(0)) + monthly
             day = add_months(day, 1)
     return by_month
+
+
+def first_reports(org: Organization) -> dict[int, date]:
+    """The date of each initiative's first status report."""
+    return dict(
+        StatusReport.objects.filter(organization=org)
+        .values("initiative_id")
+        .annotate(first=Min("reported_on"))
+        .values_list("initiative_id", "first")
+    )
+
+
+def started_on(item: RoadmapItem | None, plan: Plan, first_report: date | None) -> date | None:
+    """When an initiative started: its start on the roadmap, or its first status report when
+    that is earlier (it was under way before the roadmap began)."""
+    started = plan.period_start(item.start) if item is not None and item.start is not None else None
+    if first_report is not None and (started is None or first_report < started):
+        return first_report
+    return started
+
+
+def latest_reports(org: Organization) -> dict[int, StatusReport]:
+    """Each initiative's latest status report, in one query (a correlated subquery, so only
+    the latest rows are read, however many reports there are)."""
+    newest = StatusReport.objects.filter(initiative=OuterRef("initiative")).order_by(
+        "-reported_on", "-pk"
+    )
+    found = StatusReport.objects.filter(
+        organization=org, pk=Subquery(newest.values("pk")[:1])
+    ).select_related("created_by")
+    return {r.initiative_id: r for r in found}
 
 
 def rows(org: Organization, *, today: date | None = None) -> list[Row]:
@@ -92,32 +133,26 @@ def rows(org: Organization, *, today: date | None = None) -> list[Row]:
         .select_related("roadmap_item")
         .order_by("title")
     )
-    ids = [i.pk for i in initiatives]
-    latest = {}
-    for report in StatusReport.objects.filter(initiative_id__in=ids).order_by(
-        "initiative_id", "-reported_on", "-pk"
-    ):
-        latest.setdefault(report.initiative_id, report)
+    latest = latest_reports(org)
+    first_report = first_reports(org)
     actual = defaultdict(dict)
     for row in (
-        Actual.objects.filter(initiative_id__in=ids)
+        Actual.objects.filter(organization=org)
         .values("initiative_id", "month")
         .annotate(total=Sum("amount"))
     ):
         actual[row["initiative_id"]][row["month"]] = row["total"]
     open_due = defaultdict(list)
-    for m in Milestone.objects.filter(initiative_id__in=ids, done=False).values(
-        "initiative_id", "due"
-    ):
+    for m in Milestone.objects.filter(organization=org, done=False).values("initiative_id", "due"):
         open_due[m["initiative_id"]].append(m["due"])
     result = []
     for initiative in initiatives:
         item = getattr(initiative, "roadmap_item", None)
         scheduled = item is not None and item.start is not None
-        started = plan.period_start(item.start) if scheduled else None
+        started = started_on(item, plan, first_report.get(initiative.pk))
         finish = plan.period_start(item.end) if scheduled else None
         report = latest.get(initiative.pk)
-        by_month = planned_spend(item, initiative, plan, month)
+        by_month = planned_spend(item, initiative, plan, month, started)
         spent = actual.get(initiative.pk, {})
         under_way = initiative.status in UNDER_WAY and (started is None or started <= today)
         state = (
@@ -229,6 +264,7 @@ def benefits(org: Organization, *, today: date | None = None) -> list[BenefitRow
         .prefetch_related("kpi__goals")
         .order_by("kpi__name", "due")
     )
+    first_report = first_reports(org)
     kpi_ids = {b.kpi_id for b in found}
     values = defaultdict(list)
     for kpi_id, day, value in (
@@ -242,9 +278,8 @@ def benefits(org: Organization, *, today: date | None = None) -> list[BenefitRow
         claims[b.kpi_id].add(b.initiative_id)
     result = []
     for b in found:
-        item = getattr(b.initiative, "roadmap_item", None)
-        started = (
-            plan.period_start(item.start) if item is not None and item.start is not None else None
+        started = started_on(
+            getattr(b.initiative, "roadmap_item", None), plan, first_report.get(b.initiative_id)
         )
         series = values.get(b.kpi_id, [])
         baseline = latest = None
