@@ -154,7 +154,7 @@ class StrictTypeTests(CairnTestCase):
         kpi = self.ascent["kpi"]
         for raw in ["NaN", "Infinity", "-Infinity"]:
             with self.subTest(raw=raw):
-                body = '{"items": [{"kpi": %d, "date": "2026-01-01", "value": %s}]}' % (kpi.pk, raw)
+                body = f'{{"items": [{{"kpi": {kpi.pk}, "date": "2026-01-01", "value": {raw}}}]}}'
                 response = self.client.post(
                     "/api/v1/orgs/acme/measurements",
                     data=body,

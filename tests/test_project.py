@@ -82,9 +82,9 @@ class DemoTests(TestCase):
     @staticmethod
     def later_models():
         from cairn.aigov.models import AiPolicy, AiUseCase
+        from cairn.execution.models import Actual, Benefit, StatusReport
         from cairn.governance.models import AgendaItem, Decision, Meeting, Raci, Review
         from cairn.kpis.models import Kpi, Measurement, Win
-        from cairn.execution.models import Actual, Benefit, StatusReport
         from cairn.language.models import GlossaryTerm, JargonRule
 
         return (Kpi, Measurement, Win, Meeting, AgendaItem, Decision, Raci, Review) + (
