@@ -481,6 +481,14 @@ class HostileOrganizationFileTests(CairnTestCase):
         def bad_formula(t):
             t["kpis.Kpi"][0]["fields"]["formula"] = "{Nobody} / 2"
 
+        def wrong_side(t):
+            t["kpis.Kpi"][-1]["fields"].update(
+                baseline_value=10,
+                baseline_date="2025-01-01",
+                target_value=5,
+                target_date="2027-01-01",
+            )
+
         def unknown_field(t):
             t["goals.BusinessGoal"][0]["fields"]["x" * 2**20] = 1
 
@@ -496,6 +504,7 @@ class HostileOrganizationFileTests(CairnTestCase):
             ("the same name twice", same_name, "the same name as row"),
             ("the same id twice", same_id, "the same id"),
             ("a formula naming no KPI", bad_formula, "not another KPI of the file"),
+            ("a target on the wrong side", wrong_side, "is below the baseline"),
             ("a 1 MB field name", unknown_field, "xxxx…"),
             ("an id that is not a number", a_string_id, "whole number from 1"),
         ]

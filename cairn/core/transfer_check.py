@@ -435,6 +435,22 @@ def _kpis(rows: list[Row]) -> list[tuple[int, str, str]]:
         start, end = v.get("baseline_date"), v.get("target_date")
         if start and end and end <= start:
             found.append((row.id, "target_date", "must come after the baseline date"))
+        for value, day in (("baseline_value", "baseline_date"), ("target_value", "target_date")):
+            if (v.get(value) is None) != (v.get(day) is None):
+                found.append((row.id, value, f"{value} and {day} are given together or not at all"))
+        baseline, target = v.get("baseline_value"), v.get("target_value")
+        if baseline is not None and target is not None:
+            up = v.get("direction", "up") == "up"
+            if (up and target < baseline) or (not up and target > baseline):
+                side = "below" if up else "above"
+                found.append(
+                    (
+                        row.id,
+                        "target_value",
+                        f"is {side} the baseline, but "
+                        f"{'higher' if up else 'lower'} is better for this KPI",
+                    )
+                )
         text = v.get("formula") or ""
         if not text.strip():
             continue
