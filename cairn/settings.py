@@ -106,7 +106,7 @@ SQLITE_OPTIONS = {
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the
     # busy timeout instead of failing with "database is locked" mid-transaction.
     "transaction_mode": "IMMEDIATE",
-    "timeout": 20,  # seconds to wait for the lock
+    "timeout": envint("SQLITE_TIMEOUT", 20),  # seconds to wait for the lock, then a 503
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 if os.environ.get("DATABASE_URL"):
@@ -199,7 +199,8 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 # the longest names and notes fit; a larger body answers 413 saying the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CAIRN_MAX_BODY_MB", 64) * 2**20
 
-# Background jobs (long optimisations) wait in the database for `cairn db_worker`.
+# Background jobs (optimisations, schedules, documents, imports) wait in the database for
+# `cairn worker`.
 # TASKS_BACKEND=immediate runs them at once, inside the request (tests, small installs).
 TASKS = {
     "default": {

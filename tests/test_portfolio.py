@@ -167,7 +167,7 @@ class ScenarioTests(CairnTestCase):
 
 
 class WorkerTests(TransactionTestCase):
-    """The real queue: a job waits in the database until ``cairn db_worker`` runs it.
+    """The real queue: a job waits in the database until ``cairn worker`` runs it.
 
     A transaction test case, because the worker closes and reopens database connections.
     """
@@ -205,7 +205,7 @@ class WorkerTests(TransactionTestCase):
             waiting = self.client.get(status_url)
             self.assertContains(waiting, "Searching for the best portfolio")
             self.assertContains(waiting, 'hx-trigger="every 1s"')
-            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+            call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
         scenario.refresh_from_db()
         self.assertEqual((scenario.state, scenario.result["status"]), ("done", "optimal"))
         done = self.client.get(status_url)

@@ -1,4 +1,4 @@
-"""Background work of the terrain, run by the worker (`cairn db_worker`)."""
+"""Background work of the terrain, run by the worker (`cairn worker`)."""
 
 from django_tasks import task
 

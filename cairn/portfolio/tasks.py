@@ -1,4 +1,4 @@
-"""Background work of the path, run by the worker (`cairn db_worker`)."""
+"""Background work of the path, run by the worker (`cairn worker`)."""
 
 from django_tasks import task
 
