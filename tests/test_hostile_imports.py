@@ -297,6 +297,18 @@ class HostileTableTests(CairnTestCase):
                     report = self.refused(kind, make([*rows, bad]), f"big.{fmt}", "20002")
                     self.assertEqual([e.row for e in report.errors], [20_002])
 
+    def test_the_command_line_counts_what_it_does_not_list(self):
+        kind = KINDS[0]
+        rows = [kind.header, *[[f"T{i}", "NaN", ""] for i in range(600)]]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "bad.csv")
+            path.write_bytes(csv_bytes(rows))
+            err = io.StringIO()
+            with self.assertRaises(CommandError):
+                call_command("import", "--org", "acme", "teams", str(path), stderr=err)
+        self.assertIn("500 problems listed and 100 more", err.getvalue())
+        self.assertEqual(err.getvalue().count("“NaN” is not a number"), 500)
+
     def test_thousands_of_bad_rows_are_counted_not_listed(self):
         for kind in KINDS:
             column = kind.number if kind.number is not None else 0
@@ -331,6 +343,7 @@ class HostileTableTests(CairnTestCase):
                                 "import", "--org", "acme", kind.slug, str(path), stderr=err
                             )
                         self.assertLess(len(err.getvalue()), 2_000)
+                        self.assertIn("Nothing was imported: 1 problem.", err.getvalue())
                         self.assertEqual(self.state(kind), before)
 
 

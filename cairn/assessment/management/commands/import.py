@@ -75,7 +75,7 @@ class Command(BaseCommand):
         )
 
     def refused(self, report) -> None:
-        self.stderr.write(f"Nothing was imported: {len(report.errors)} problem(s).")
+        self.stderr.write(f"Nothing was imported: {report.summary()}.")
         self.stderr.write(f"{'row':>6}  {'column':<20} problem")
         for error in report.errors:
             row = str(error.row) if error.row else "file"
