@@ -83,8 +83,8 @@ def _matches_one(annotation, value) -> bool:
         return isinstance(value, bool)
     if kind in (date, datetime):
         return isinstance(value, str)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is int:  # 3.0 is a whole number in JSON (and in JSON Schema); 3.5 is not
+        return _number(value) and float(value).is_integer()
     if kind is float:
         return _number(value)
     if kind is Decimal:
