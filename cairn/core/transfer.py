@@ -264,12 +264,10 @@ def import_organization(data: dict, *, name: str, actor, via=None):
     """Create a new organisation, owned by ``actor``, from an exported file; all or nothing:
     every row is checked first (``transfer_check``), and TransferRefused lists every
     problem before anything is written."""
-    import sys
-
     from cairn.core import services
     from cairn.core.models import AuditAction, AuditVia
 
-    checked = transfer_check.check(sys.modules[__name__], data)
+    checked = transfer_check.check(data)
     maps: dict[str, dict[int, int]] = {}
     counts = {}
     with transaction.atomic():

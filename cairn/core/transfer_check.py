@@ -337,9 +337,11 @@ class _Checker:
                     seen[key] = row.id
 
 
-def check(transfer, data: Any) -> Checked:
+def check(data: Any) -> Checked:
     """The file's settings and rows, checked; raises TransferError for a file that is not an
     organisation file and TransferRefused with the report of every problem."""
+    from cairn.core import transfer  # which imports this module
+
     if not isinstance(data, dict) or data.get("format") != transfer.FORMAT:
         raise TransferError("This is not a Cairn organisation file.")
     if data.get("version") != transfer.VERSION:
