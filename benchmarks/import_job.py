@@ -1,7 +1,7 @@
 """A million measurements through the web import and the background worker, as in production.
 
 The upload is posted to the *Import measurements* page (Django's test client, in this
-process); ``cairn db_worker --batch`` then runs in a child process on the same SQLite file
+process); ``cairn worker --batch`` then runs in a child process on the same SQLite file
 (or DATABASE_URL's database). Prints how long the request took, how long the worker took,
 the worker's peak memory (getrusage of the child), the progress the job's page showed, and
 what happened to a change saved by someone else while the import held the database.
@@ -125,7 +125,7 @@ def main(n: int) -> dict:
 
         env = {**os.environ}
         worker = subprocess.Popen(
-            [str(BIN / "cairn"), "db_worker", "--batch", "--no-startup-delay"],
+            [str(BIN / "cairn"), "worker", "--batch", "--no-startup-delay"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

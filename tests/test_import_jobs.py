@@ -124,7 +124,7 @@ class ImportJobTests(CairnTestCase):
         ImportJob.objects.filter(pk=job.pk).update(
             state=ImportState.WAITING, created=timezone.now() - timedelta(minutes=2)
         )
-        self.assertContains(self.client.get(url), "cairn db_worker</code> is running")
+        self.assertContains(self.client.get(url), "cairn worker</code> is running")
 
     def test_only_members_see_a_job_and_viewers_cannot_start_one(self):
         theirs = ImportJob.objects.create(
@@ -210,7 +210,7 @@ class ImportJobTests(CairnTestCase):
 
 
 class WorkerTests(TransactionTestCase):
-    """The real queue: the request only stores the file; ``cairn db_worker`` imports it, and
+    """The real queue: the request only stores the file; ``cairn worker`` imports it, and
     the page sees its progress during the import's one transaction."""
 
     def setUp(self):
@@ -229,7 +229,7 @@ class WorkerTests(TransactionTestCase):
             self.assertContains(response, "Waiting for the background worker")
             self.assertEqual(Team.objects.count(), 0)
             self.assertEqual(ImportChunk.objects.filter(job=job).count(), 1)
-            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+            call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
         job.refresh_from_db()
         self.assertEqual((job.state, job.rows_read), (ImportState.DONE, 2500))
         self.assertEqual(Team.objects.count(), 2500)
