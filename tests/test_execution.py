@@ -117,7 +117,7 @@ class SpendTests(CairnTestCase):
     def test_an_overspend_is_flagged_and_sorted_first(self):
         first = self.roadmap["first"]
         RoadmapItem.objects.filter(initiative=first).update(start=0, duration=1)
-        month = timezone.localdate().replace(day=1)
+        month = services.closed_month()  # to date: to the end of last month
         Actual.objects.create(organization=self.org, initiative=first, month=month, amount=900)
         self.login("viewer")
         page = self.client.get(self.url("execution:spend"))

@@ -199,4 +199,4 @@ def _benefits(org, actor, titles, today: date) -> None:
             change = max(abs(movement) * 2, floor)  # half of it by the date at most
         else:
             continue
-        Benefit.objects.filter(pk=row.benefit.pk).update(change=float(f"{change:.3g}"))
+        Benefit.objects.filter(pk=row.benefit.pk).update(change=float(f"{change:.2g}"))

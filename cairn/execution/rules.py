@@ -116,9 +116,10 @@ def forecast_finish(
 # --- Spend against plan --------------------------------------------------------------------
 
 SPEND_RULE = (
-    "Spend is compared with the plan up to this month. The forecast at completion is what "
-    "was spent so far plus what the plan still holds, or, where it is higher, the average of "
-    "the last three months' spend for each month left."
+    "Spend is compared with the plan to the end of last month, the last month the books "
+    "are closed for. The forecast at completion is what was spent so far plus what the plan "
+    "still holds from this month on, or, where it is higher, the average of the last three "
+    "months' spend for each month left."
 )
 
 
@@ -156,14 +157,16 @@ class Spend:
         return to_date or at_end or unplanned
 
 
-def spend(plan: dict[date, Decimal], actual: dict[date, Decimal], this_month: date) -> Spend:
-    """The spend figures from the plan and the actuals by month (``SPEND_RULE``)."""
+def spend(plan: dict[date, Decimal], actual: dict[date, Decimal], through: date) -> Spend:
+    """The spend figures from the plan and the actuals by month, to date meaning up to and
+    including the month ``through`` (the last month the books are closed for:
+    ``SPEND_RULE``)."""
     zero = Decimal(0)
-    planned_to_date = sum((v for m, v in plan.items() if m <= this_month), zero)
-    actual_to_date = sum((v for m, v in actual.items() if m <= this_month), zero)
-    remaining = {m: v for m, v in plan.items() if m > this_month}
+    planned_to_date = sum((v for m, v in plan.items() if m <= through), zero)
+    actual_to_date = sum((v for m, v in actual.items() if m <= through), zero)
+    remaining = {m: v for m, v in plan.items() if m > through}
     remaining_plan = sum(remaining.values(), zero)
-    recent = [actual.get(add_months(this_month, -k), zero) for k in range(3)]
+    recent = [actual.get(add_months(through, -k), zero) for k in range(3)]
     run_rate = sum(recent, zero) / 3
     by_run_rate = (run_rate * len(remaining)).quantize(Decimal("0.01"))
     return Spend(

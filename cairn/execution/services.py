@@ -43,6 +43,7 @@ class Row:
     spend: rules.Spend
     plan_by_month: dict[date, Decimal] = field(default_factory=dict)
     actual_by_month: dict[date, Decimal] = field(default_factory=dict)
+    not_started: bool = False
 
     @property
     def health(self) -> str | None:
@@ -61,6 +62,11 @@ class Row:
 
 def this_month(today: date | None = None) -> date:
     return (today or timezone.localdate()).replace(day=1)
+
+
+def closed_month(today: date | None = None) -> date:
+    """Last month: the latest the finance system has closed, so "to date" runs to its end."""
+    return add_months(this_month(today), -1)
 
 
 def planned_spend(
@@ -186,9 +192,10 @@ def rows(org: Organization, *, today: date | None = None) -> list[Row]:
                 started=started,
                 planned_finish=finish,
                 forecast_finish=forecast,
-                spend=rules.spend(by_month, spent, month),
+                spend=rules.spend(by_month, spent, closed_month(today)),
                 plan_by_month=by_month,
                 actual_by_month=spent,
+                not_started=started is None or started > today,
             )
         )
     result.sort(key=lambda r: (-_attention(r), -(r.spend.variance), r.initiative.title))
@@ -218,7 +225,6 @@ class Portfolio:
 
 def portfolio(org: Organization, found: list[Row] | None = None, *, today=None) -> Portfolio:
     found = rows(org, today=today) if found is None else found
-    month = this_month(today)
     plan: dict[date, Decimal] = defaultdict(Decimal)
     actual: dict[date, Decimal] = defaultdict(Decimal)
     for row in found:
@@ -234,7 +240,7 @@ def portfolio(org: Organization, found: list[Row] | None = None, *, today=None) 
     return Portfolio(
         by_health=by_health,
         missing_reports=sum(r.report_state == rules.ReportState.MISSING for r in found),
-        spend=rules.spend(plan, actual, month),
+        spend=rules.spend(plan, actual, closed_month(today)),
         overspent=[r for r in found if r.spend.overspent(TOLERANCE)],
         benefits_promised=len(benefit_states),
         benefits_realised=sum(s == rules.BenefitState.REALISED for s in benefit_states),

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from cairn.core.demo import ensure
+from cairn.core.money import money_unit
 from cairn.goals.models import BusinessGoal
 from cairn.kpis import services
 from cairn.kpis.models import Kpi, Measurement, Win
@@ -274,6 +275,7 @@ def load(org, actor) -> None:
     baseline_date = _month_end(today, MONTHS)
     for seed, spec in enumerate(KPIS):
         fields = dict(spec["fields"])
+        fields["unit"] = money_unit(fields.get("unit", ""), org.currency)  # Summit counts in €
         formula = fields.pop("formula", "")
         kpi = ensure(
             Kpi,

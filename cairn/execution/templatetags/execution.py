@@ -42,3 +42,18 @@ def signed_percent(share) -> str:
 @register.filter
 def percent(share) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
+
+
+@register.simple_tag
+def change(kpi, amount):
+    """A change in a KPI, in its good direction: "down €0.70", "up 6 points"; a movement the
+    wrong way says so: "up 0.9% (the wrong way)"."""
+    if amount is None:
+        return "—"
+    from cairn.kpis.templatetags.kpis import figure
+
+    good = "up" if kpi.direction == "up" else "down"
+    bad = "down" if good == "up" else "up"
+    if amount < 0:
+        return f"{bad} {figure(-amount, kpi.unit)} (the wrong way)"
+    return f"{good} {figure(amount, kpi.unit)}"
