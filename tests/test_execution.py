@@ -4,6 +4,7 @@ figures, with a fixed number of queries whatever the number of rows."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 
 from cairn.execution import services
@@ -123,7 +124,7 @@ class SpendTests(CairnTestCase):
         page = self.client.get(self.url("execution:spend"))
         rows = page.context["rows"]
         self.assertEqual(rows[0].initiative, first)
-        self.assertTrue(rows[0].spend.overspent(services.TOLERANCE))
+        self.assertTrue(rows[0].spend.overspent(services.tolerance(self.org)))
         self.assertContains(page, "over")
 
     def test_an_actual_is_recorded_by_hand_with_its_limits(self):
@@ -234,3 +235,28 @@ class QueryCountTests(CairnTestCase):
                 small = self.count(name)
                 self.grow(10)
                 self.assertEqual(self.count(name), small)
+
+
+class SettingsTests(CairnTestCase):
+    def test_quarterly_reports_and_the_tolerance_are_the_organisations(self):
+        from cairn.core.models import Organization
+
+        Organization.objects.filter(pk=self.org.pk).update(
+            report_every_months=3, overspend_tolerance_percent=50, fiscal_year_start=4
+        )
+        self.org.refresh_from_db()
+        report = self.execution["report"]  # 20 November 2026
+        report.save()
+        self.assertEqual(report.period, date(2026, 10, 1))  # the quarter Oct–Dec
+        self.assertEqual(services.tolerance(self.org), 0.5)
+        self.login("owner")
+        response = self.client.post(
+            reverse("organization_settings", args=[self.org.slug]),
+            {"name": "Acme", "fiscal_year_start": 4, "planning_horizon_years": 3,
+             "change_target_percent": 30},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 302)
+        self.org.refresh_from_db()
+        self.assertEqual(
+            (self.org.report_every_months, self.org.overspend_tolerance_percent), (3, 50)
+        )

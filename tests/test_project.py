@@ -179,7 +179,7 @@ class DemoTests(TestCase):
         self.assertEqual(rows["Keep current systems patched"].health, "amber")
         self.assertEqual(rows["Backups tested every quarter"].health, "red")
         self.assertEqual(rows["Help-desk knowledge base for agents"].report_state, "missing")
-        overspent = [t for t, r in rows.items() if r.spend.overspent(execution.TOLERANCE)]
+        overspent = [t for t, r in rows.items() if r.spend.overspent(execution.tolerance(org))]
         self.assertEqual(overspent, ["Keep current systems patched"])
         states = sorted(b.realised.state.value for b in execution.benefits(org))
         self.assertEqual(states, ["behind", "missed", "on_the_way", "realised"])

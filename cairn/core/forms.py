@@ -238,6 +238,8 @@ class OrganizationForm(forms.ModelForm):
             "fiscal_year_start",
             "planning_horizon_years",
             "change_target_percent",
+            "report_every_months",
+            "overspend_tolerance_percent",
         )
         widgets = {
             "fiscal_year_start": forms.Select(
@@ -248,14 +250,23 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self)
-        # Left out (an older script, the API), the currency stays what it was.
-        self.fields["currency"].required = False
+        # Left out (an older script, the API), the currency stays what it was; so do the
+        # settings added since.
+        for name in ("currency", "report_every_months", "overspend_tolerance_percent"):
+            self.fields[name].required = False
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError("Give the organisation a name.")
         return name
+
+    def clean_report_every_months(self):
+        return self.cleaned_data["report_every_months"] or self.instance.report_every_months
+
+    def clean_overspend_tolerance_percent(self):
+        value = self.cleaned_data["overspend_tolerance_percent"]
+        return value if value is not None else self.instance.overspend_tolerance_percent
 
     def clean_currency(self):
         return self.cleaned_data["currency"] or self.instance.currency or DEFAULT_CURRENCY

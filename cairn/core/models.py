@@ -67,6 +67,18 @@ class Organization(models.Model):
         default=DEFAULT_CURRENCY,
         help_text="Every amount in Cairn is shown and exported in it.",
     )
+    report_every_months = models.PositiveSmallIntegerField(
+        "status reports",
+        choices=[(1, "Every month"), (3, "Every quarter")],
+        default=1,
+        help_text="How often each initiative under way reports how it is going.",
+    )
+    overspend_tolerance_percent = models.PositiveSmallIntegerField(
+        "overspend tolerance (%)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Spend beyond the plan by more than this goes to the committee.",
+    )
     # Set when an editor dismisses the getting-started checklist on the dashboard.
     checklist_dismissed = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)

@@ -74,6 +74,8 @@ SETTINGS = (
     "fiscal_year_start",
     "planning_horizon_years",
     "change_target_percent",
+    "report_every_months",
+    "overspend_tolerance_percent",
 )
 # What the number in an agenda point's source ("kind:id") refers to.
 SOURCES = {

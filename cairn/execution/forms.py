@@ -57,12 +57,14 @@ class StatusReportForm(OrgModelForm):
             )
         day = cleaned.get("reported_on")
         if day:
-            period = period_of(day)
+            org = self.organization
+            period = period_of(day, org.report_every_months, org.fiscal_year_start)
             clash = StatusReport.objects.filter(initiative=self.initiative, period=period)
             if clash.exclude(pk=self.instance.pk).exists():
                 self.add_error(
                     "reported_on",
-                    f"There is already a report for {period:%B %Y}: change that one instead.",
+                    f"There is already a report for the period from {period:%-d %B %Y}: "
+                    "change that one instead.",
                 )
         return cleaned
 

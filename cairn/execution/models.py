@@ -55,7 +55,8 @@ class StatusReport(OrgModel):
         ]
 
     def save(self, *args, **kwargs):
-        self.period = period_of(self.reported_on)
+        org = self.organization
+        self.period = period_of(self.reported_on, org.report_every_months, org.fiscal_year_start)
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

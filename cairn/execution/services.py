@@ -27,7 +27,6 @@ from cairn.roadmap.models import Milestone, Plan, RoadmapItem
 
 UNDER_WAY = (Status.APPROVED, Status.IN_PROGRESS)
 EXECUTED = (Status.APPROVED, Status.IN_PROGRESS, Status.DONE)
-TOLERANCE = 0.10  # an overspend beyond this share of the plan goes to the committee
 
 
 @dataclass
@@ -166,7 +165,7 @@ def rows(org: Organization, *, today: date | None = None) -> list[Row]:
                 report.reported_on if report else None,
                 started,
                 today,
-                org_every_months(org),
+                org.report_every_months,
                 org.fiscal_year_start,
             )
             if under_way
@@ -202,8 +201,9 @@ def rows(org: Organization, *, today: date | None = None) -> list[Row]:
     return result
 
 
-def org_every_months(org: Organization) -> int:
-    return 1
+def tolerance(org: Organization) -> float:
+    """The overspend the organisation tolerates, as a share of the plan (0.10 for 10%)."""
+    return org.overspend_tolerance_percent / 100
 
 
 def _attention(row: Row) -> int:
@@ -241,7 +241,7 @@ def portfolio(org: Organization, found: list[Row] | None = None, *, today=None) 
         by_health=by_health,
         missing_reports=sum(r.report_state == rules.ReportState.MISSING for r in found),
         spend=rules.spend(plan, actual, closed_month(today)),
-        overspent=[r for r in found if r.spend.overspent(TOLERANCE)],
+        overspent=[r for r in found if r.spend.overspent(tolerance(org))],
         benefits_promised=len(benefit_states),
         benefits_realised=sum(s == rules.BenefitState.REALISED for s in benefit_states),
     )

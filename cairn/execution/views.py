@@ -38,7 +38,7 @@ def overview(request):
         {
             "rows": found,
             "portfolio": services.portfolio(request.org, found),
-            "tolerance": services.TOLERANCE,
+            "tolerance": services.tolerance(request.org),
             "rules": RULES,
         },
     )
@@ -132,7 +132,7 @@ def spend_list(request):
             "actuals": actuals,
             "rows": sorted(found, key=lambda r: -r.spend.variance),
             "portfolio": services.portfolio(request.org, found),
-            "tolerance": services.TOLERANCE,
+            "tolerance": services.tolerance(request.org),
             "rules": RULES,
         },
     )
