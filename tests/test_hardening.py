@@ -275,3 +275,26 @@ class HiddenFieldTests(CairnTestCase):
                 self.assertContains(response, "cannot be saved. Reload it")
         self.goal.refresh_from_db()
         self.assertNotEqual(self.goal.title, "Changed")
+
+
+class EchoTests(CairnTestCase):
+    def test_a_huge_refused_value_is_not_shown_back_whole(self):
+        self.login("editor")
+        kpi = self.ascent["kpi"]
+        response = self.client.post(
+            self.url("kpis:measurement_add", kpi.pk), {"date": "2" * 100_000, "value": "1"}
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertLess(len(response.content), 60_000)
+        self.assertTrue(response.context["form"].errors["date"])
+        response = self.client.post(
+            self.url("goals:goal_create"),
+            {"title": "x" * 100_000, "target_date": "2030-01-01", "priority": 2},
+        )
+        self.assertContains(response, "at most 200 characters")
+        self.assertLess(len(response.content), 60_000)
+
+    def test_a_measurement_without_a_date_reads_plainly(self):
+        from cairn.kpis.models import Measurement
+
+        self.assertEqual(str(Measurement(value=5)), "5 (no date)")

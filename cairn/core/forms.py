@@ -29,10 +29,39 @@ def style_fields(form: forms.BaseForm) -> None:
         widget.attrs.setdefault("class", css)
 
 
+ECHO_LIMIT = 200  # characters of a refused value that isn't text a page shows back
+
+
+def bound_echo(form: forms.BaseForm) -> None:
+    """What a refused form shows back is bounded: a 100,000-character "date" is cut (it is
+    refused either way), so the page stays small. Text keeps one character past its limit,
+    so that the "at most N characters" message still applies."""
+    if not form.is_bound or not hasattr(form.data, "copy"):
+        return
+    data = form.data.copy()
+    changed = False
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        limit = (field.max_length + 1) if getattr(field, "max_length", None) else ECHO_LIMIT
+        if isinstance(field, forms.CharField) and not getattr(field, "max_length", None):
+            continue  # free text without a limit: the model's own limit applies
+        values = data.getlist(key) if hasattr(data, "getlist") else [data.get(key)]
+        if any(isinstance(v, str) and len(v) > limit for v in values):
+            cut = [v[:limit] if isinstance(v, str) else v for v in values]
+            if hasattr(data, "setlist"):
+                data.setlist(key, cut)
+            else:
+                data[key] = cut[0]
+            changed = True
+    if changed:
+        form.data = data
+
+
 class StyledForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self)
+        bound_echo(self)
 
 
 MAX_ID = 2**63 - 1  # the largest id any supported database stores
@@ -167,6 +196,7 @@ class OrgModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         style_fields(self)
+        bound_echo(self)
         if self.instance.pk and not self.is_bound:
             self.fields["seen_version"].initial = self.instance.version
         for field in self.fields.values():

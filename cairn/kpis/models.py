@@ -245,7 +245,8 @@ class Measurement(models.Model):
         constraints = [models.UniqueConstraint(fields=["kpi", "date"], name="one_value_per_date")]
 
     def __str__(self) -> str:
-        return f"{self.date}: {self.value:g}"
+        value = "no value" if self.value is None else f"{self.value:g}"
+        return f"{value} on {self.date}" if self.date else f"{value} (no date)"
 
 
 class Win(OrgModel):
