@@ -23,7 +23,7 @@ from cairn.execution import rules
 from cairn.execution.models import Actual, Benefit, StatusReport
 from cairn.kpis.models import Measurement
 from cairn.portfolio.models import Initiative, Status
-from cairn.roadmap.models import Milestone, Plan, RoadmapItem
+from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem
 
 UNDER_WAY = (Status.APPROVED, Status.IN_PROGRESS)
 EXECUTED = (Status.APPROVED, Status.IN_PROGRESS, Status.DONE)
@@ -135,7 +135,7 @@ def rows(org: Organization, *, today: date | None = None) -> list[Row]:
     plan = Plan.for_org(org)
     initiatives = list(
         Initiative.objects.filter(organization=org, status__in=EXECUTED)
-        .select_related("roadmap_item")
+        .select_related("roadmap_item__budget_line")
         .order_by("title")
     )
     latest = latest_reports(org)
@@ -328,3 +328,81 @@ def spent_by_initiative(org: Organization) -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
         .values_list("initiative_id", "total")
     )
+
+
+@dataclass
+class LineSpend:
+    """A budget line's spend month by month, cumulated: the plan, the actuals to date and the
+    forecast to the end of the plan (for the chart), with the figures."""
+
+    name: str
+    months: list[date]
+    plan: list[float]
+    actual: list[float | None]
+    forecast: list[float | None]
+    spend: rules.Spend
+
+
+def budget_lines(org: Organization, found: list[Row], *, today: date | None = None):
+    """Spend by budget line, and for the whole portfolio last. An amount booked on a line
+    counts there; one booked without a line counts on the line its initiative draws on."""
+    closed = closed_month(today)
+    line_of = {
+        r.initiative.pk: getattr(getattr(r.initiative, "roadmap_item", None), "budget_line", None)
+        for r in found
+    }
+    plans: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    actuals: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in found:
+        line = line_of.get(row.initiative.pk)
+        for m, v in row.plan_by_month.items():
+            plans[line.name if line else ""][m] += v
+    names = dict(BudgetLine.objects.filter(organization=org).values_list("pk", "name"))
+    for row in (
+        Actual.objects.filter(organization=org)
+        .values("budget_line_id", "initiative_id", "month")
+        .annotate(total=Sum("amount"))
+    ):
+        line_id = row["budget_line_id"]
+        if line_id is None:
+            fallback = line_of.get(row["initiative_id"])
+            line_id = fallback.pk if fallback else None
+        actuals[names.get(line_id, "")][row["month"]] += row["total"]
+    result = []
+    for name in sorted(set(plans) | set(actuals), key=lambda n: (n == "", n)):
+        result.append(_line(name or "No budget line", plans[name], actuals[name], closed))
+    if len(result) > 1:
+        total_plan: dict[date, Decimal] = defaultdict(Decimal)
+        total_actual: dict[date, Decimal] = defaultdict(Decimal)
+        for name in set(plans) | set(actuals):
+            for m, v in plans[name].items():
+                total_plan[m] += v
+            for m, v in actuals[name].items():
+                total_actual[m] += v
+        result.append(_line("Whole portfolio", total_plan, total_actual, closed))
+    return result
+
+
+def _line(name, plan, actual, closed) -> LineSpend:
+    figures = rules.spend(plan, actual, closed)
+    first = min([*plan, *actual], default=closed)
+    last = max([*plan, *actual, closed])
+    months, day = [], first
+    while day <= last:
+        months.append(day)
+        day = add_months(day, 1)
+    cum_plan, cum_actual, forecast = [], [], []
+    p = a = Decimal(0)
+    future = [m for m in months if m > closed]
+    for m in months:
+        p += plan.get(m, Decimal(0))
+        cum_plan.append(float(p))
+        if m <= closed:
+            a += actual.get(m, Decimal(0))
+            cum_actual.append(float(a))
+            forecast.append(float(a) if m == closed else None)
+        else:
+            cum_actual.append(None)
+            step = (figures.forecast - figures.actual_to_date) / len(future)
+            forecast.append(float(figures.actual_to_date + step * (future.index(m) + 1)))
+    return LineSpend(name, months, cum_plan, cum_actual, forecast, figures)

@@ -125,10 +125,22 @@ def spend_list(request):
         "initiative", "budget_line"
     )[:500]
     found = services.rows(request.org)
+    lines = services.budget_lines(request.org, found)
+    charts = [
+        {
+            "labels": [f"{m:%b %Y}" for m in line.months],
+            "plan": line.plan,
+            "actual": line.actual,
+            "forecast": line.forecast,
+        }
+        for line in lines
+    ]
     return render(
         request,
         "execution/spend.html",
         {
+            "lines": lines,
+            "charts": charts,
             "actuals": actuals,
             "rows": sorted(found, key=lambda r: -r.spend.variance),
             "portfolio": services.portfolio(request.org, found),

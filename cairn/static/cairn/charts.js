@@ -168,6 +168,30 @@
     });
   };
 
+  // Spend on a budget line, cumulated month by month: the plan as a line, the actuals to
+  // the end of last month as bars, and the forecast at completion dashed.
+  window.cairnSpend = function (canvas, c) {
+    return new Chart(canvas, {
+      data: {
+        labels: c.labels,
+        datasets: [
+          { type: "bar", label: "Spent", data: c.actual, backgroundColor: BLUE, order: 2 },
+          { type: "line", label: "Plan", data: c.plan, borderColor: "#1d273b", borderWidth: 2,
+            pointRadius: 0, order: 1 },
+          { type: "line", label: "Forecast", data: c.forecast, borderColor: ORANGE,
+            borderWidth: 2, borderDash: [6, 4], pointRadius: 0, spanGaps: false, order: 0 },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, ticks: { callback: (v) => money(v) } },
+                  x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } } },
+        plugins: { legend: { position: "bottom" },
+                   tooltip: { callbacks: { label: (t) => `${t.dataset.label}: ${money(t.raw)}` } } },
+      },
+    });
+  };
+
   window.cairnBalance = function (canvas, rows, target) {
     const labels = [], run = [], change = [];
     rows.forEach((row) => {
