@@ -86,6 +86,14 @@ def make_pdf(doc: StrategyDocument) -> bytes:
     return pdf
 
 
+def background_pdf_failed(task_result, why: str) -> None:
+    """A PDF job that ended failed (it raised, or its worker was lost for good): the
+    document, if still waiting or being made, is failed; opening its PDF makes it again."""
+    StrategyDocument.objects.filter(
+        pk=task_result.args[0], state__in=[DocState.QUEUED, DocState.RUNNING]
+    ).update(state=DocState.FAILED, progress=0, updated=timezone.now())
+
+
 def _being_made(doc: StrategyDocument) -> None:
     """Refuse a file of a document whose PDF is waiting or being made already: it should be
     ready soon."""

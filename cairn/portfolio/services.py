@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cairn.assessment.models import Team
 from cairn.core import throttle
+from cairn.core.failed_jobs import reason
 from cairn.core.models import AuditAction, AuditVia, Organization
 from cairn.core.services import ServiceError, record, record_change, snapshot
 from cairn.portfolio.models import (
@@ -351,7 +352,7 @@ def run_scenario(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -> 
     try:
         quick = compute(scenario, min(INLINE_SECONDS, scenario.time_limit_s))
     except Exception as e:  # the run is over: free the organisation's turn, then fail
-        _save(scenario, state=RunState.FAILED, finished_at=timezone.now(), error=str(e)[:500])
+        _failed(scenario, reason(e))
         raise
     if quick["status"] in ("optimal", "infeasible") or scenario.time_limit_s <= INLINE_SECONDS:
         _finish(scenario, quick, actor, via)
@@ -393,9 +394,23 @@ def run_in_background(scenario_id: int, actor_id: int | None, via: str) -> None:
     try:
         result = compute(scenario)
     except Exception as e:  # recorded for the person, then re-raised for the worker's log
-        _save(scenario, state=RunState.FAILED, finished_at=timezone.now(), error=str(e)[:500])
+        _failed(scenario, reason(e))
         raise
     _finish(scenario, result, actor, via)
+
+
+def _failed(scenario: Scenario, why: str) -> None:
+    """The run is over without a result; ``why`` ends "The optimiser stopped before it
+    finished (…)" on the scenario's page."""
+    _save(scenario, state=RunState.FAILED, finished_at=timezone.now(), error=why[:500])
+
+
+def background_run_failed(task_result, why: str) -> None:
+    """A background run that ended failed (it raised, or its worker was lost for good): its
+    scenario, if still waiting or running, is failed, free to run again."""
+    Scenario.objects.filter(
+        pk=task_result.args[0], state__in=[RunState.QUEUED, RunState.RUNNING]
+    ).update(state=RunState.FAILED, finished_at=timezone.now(), error=why[:500])
 
 
 def chosen_initiatives(scenario: Scenario):

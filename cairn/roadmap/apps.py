@@ -17,6 +17,12 @@ class RoadmapConfig(AppConfig):
     verbose_name = "Roadmap"
 
     def ready(self):
+        from cairn.core.failed_jobs import when_failed
+        from cairn.roadmap.services import background_run_failed
+
         post_save.connect(
             _initiative_saved, sender="portfolio.Initiative", dispatch_uid="roadmap-place"
         )
+        # A background run that ends failed (it raised, or its worker was lost) fails the
+        # plan: the roadmap says so and the organisation's turn is free.
+        when_failed("cairn.roadmap.tasks.schedule_roadmap", background_run_failed)

@@ -34,6 +34,7 @@ class RunState(models.TextChoices):
     RUNNING = "running", "Scheduling in the background"
     DONE = "done", "Scheduled"
     INFEASIBLE = "infeasible", "No plan fits"
+    FAILED = "failed", "The last run failed"
 
 
 def first_of_quarter(day: date, fiscal_start: int = 1) -> date:

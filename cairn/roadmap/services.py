@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cairn.assessment.models import Team
 from cairn.core import throttle
+from cairn.core.failed_jobs import reason
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
 from cairn.core.services import ServiceError, audit_event, record, record_change, snapshot
 from cairn.goals.models import BusinessGoal
@@ -555,6 +556,18 @@ def run_in_background(org_id: int, actor_id: int | None, via: str) -> None:
     plan = Plan.for_org(org)
     try:
         apply_schedule(org, plan, actor=actor, via=via)
-    except Exception:
-        Plan.objects.filter(pk=plan.pk).update(state=RunState.NEVER)
+    except Exception as e:  # recorded for the person, then re-raised for the worker's log
+        _failed(Plan.objects.filter(pk=plan.pk), reason(e))
         raise
+
+
+def _failed(plans, why: str) -> None:
+    """The run is over without a schedule, nothing moved; ``why`` ends "The scheduler
+    stopped before it finished (…)" on the roadmap."""
+    plans.update(state=RunState.FAILED, result={"status": "failed", "error": why[:500]})
+
+
+def background_run_failed(task_result, why: str) -> None:
+    """A background run that ended failed (it raised, or its worker was lost for good): the
+    plan, if still running, is failed, free to be scheduled again."""
+    _failed(Plan.objects.filter(organization_id=task_result.args[0], state=RunState.RUNNING), why)

@@ -178,6 +178,8 @@ def schedule(request):
         moved = plan.result.get("moved", 0)
         proof = "the best possible" if plan.result["status"] == "optimal" else "the best found"
         messages.success(request, f"Scheduled: {moved} initiative(s) moved; this plan is {proof}.")
+    elif plan.state == "failed":  # a quick worker was done already
+        messages.error(request, "The scheduler stopped before it finished: see below.")
     else:
         messages.error(
             request,
