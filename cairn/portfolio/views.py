@@ -18,6 +18,7 @@ from cairn.core.crud import form_page, model_views
 from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
+from cairn.execution import services as execution
 from cairn.kpis.models import Kpi
 from cairn.portfolio import scoring, services
 from cairn.portfolio.forms import CriterionForm, InitiativeForm, ScenarioForm
@@ -156,6 +157,9 @@ def initiative_detail(request, initiative_id: int):
     teams = list(Team.objects.filter(organization=request.org))
     for team in teams:
         team.effort = efforts.get(team.pk, "")
+    going = None  # how it is going, once approved: the execution figures of this one
+    if initiative.status in execution.EXECUTED:
+        going = next(iter(execution.figures(request.org, pks=[initiative.pk])), None)
     return render(
         request,
         "portfolio/initiative_detail.html",
@@ -165,6 +169,7 @@ def initiative_detail(request, initiative_id: int):
             "teams": teams,
             "effort_split": sum(efforts.values(), Decimal(0)),
             "slot": item.slot() if item else None,
+            "going": going,
             "next_move": ""
             if transition_problem(initiative.status, Status.APPROVED)
             or initiative.status == Status.APPROVED

@@ -18,6 +18,8 @@ from cairn.core.forms import parse_amount
 from cairn.core.models import Role
 from cairn.core.services import ServiceError
 from cairn.core.tabular import FORMATS, write_table
+from cairn.execution import services as execution
+from cairn.execution.rules import Health, ReportState
 from cairn.portfolio.models import QUADRANT_COLOURS, Initiative, Status
 from cairn.roadmap import services
 from cairn.roadmap.forms import BudgetLineForm, MilestoneForm, PlanForm, RoadmapItemForm
@@ -34,6 +36,42 @@ from cairn.solver.schedule import Reason, load
 
 def _url(request, name: str, *args) -> str:
     return reverse(f"roadmap:{name}", args=[request.org.slug, *args])
+
+
+# Tabler's colours for a health dot; a missing report is orange, as on the execution pages.
+DOT_COLOURS = {"green": "green", "amber": "yellow", "red": "red", "missing": "orange", "none": ""}
+
+
+def _day(day) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _how_it_goes(row: execution.Figures | None) -> dict:
+    """What the roadmap shows of an initiative's execution: its health (or that its report is
+    missing), percent complete, and the forecast finish where it is later than planned."""
+    if row is None:
+        return {"health": "", "colour": "", "label": "", "progress": 0, "late": None, "text": ""}
+    if row.report_state == ReportState.MISSING:
+        health, label = "missing", "No report"
+    elif row.health:
+        health, label = row.health, Health(row.health).label
+    else:
+        health, label = "none", "Not reported yet"
+    late = row.forecast_finish if row.late_by_days else None
+    text = f"{label} · {row.percent_complete or 0}% complete"
+    if row.planned_finish:
+        text += f" · planned finish {_day(row.planned_finish)}"
+        if late:
+            text += f", forecast {_day(late)} ({row.late_by_days} days late)"
+    return {
+        "health": health,
+        "colour": DOT_COLOURS[health],
+        "label": label,
+        "progress": row.percent_complete or 0,
+        "planned": row.planned_finish,
+        "late": late,
+        "text": text,
+    }
 
 
 def _roadmap(request):
@@ -55,6 +93,7 @@ def gantt(request):
         ).select_related("initiative")
     )
     tasks, groups = [], {}
+    going = {f.pk: f for f in execution.figures(request.org)}
     goal_of = {
         i.initiative_id: ([g.title for g in i.initiative.goals.all()] or ["No goal"])[0]
         for i in items.values()
@@ -84,6 +123,7 @@ def gantt(request):
             }
         )
         for key, item in sorted(placed, key=lambda p: p[1].start):
+            how = _how_it_goes(going.get(item.initiative_id))
             begin = plan.period_start(item.start)
             end = plan.period_start(item.start + max(item.duration, 1)) - timedelta(days=1)
             tasks.append(
@@ -93,7 +133,11 @@ def gantt(request):
                     "group": label,
                     "start": begin.isoformat(),
                     "end": end.isoformat(),
-                    "progress": 0,
+                    "progress": how["progress"],  # the latest status report's percent complete
+                    "health": how["health"],
+                    "health_colour": how["colour"],
+                    "health_label": how["label"],
+                    "description": how["text"],  # the bar's popup says it
                     "dependencies": ", ".join(
                         str(d.roadmap_item.pk)
                         for d in item.initiative.depends_on.all()
@@ -149,6 +193,7 @@ def gantt(request):
             else [],
             "count": len(items),
             "slipped": [m for m in milestones if m.slipped],
+            "late": [(r, _how_it_goes(r)) for r in going.values() if r.late_by_days],
             "periods": [
                 (n, plan.period_label(n), plan.period_start(n).isoformat())
                 for n in range(plan.periods)
@@ -269,13 +314,14 @@ def capacity(request):
 def board(request):
     """One page for a board pack: what runs when, by goal, with milestones."""
     plan, problem, items, res = _roadmap(request)
+    going = {f.pk: f for f in execution.figures(request.org)}
     rows = []
     for item in sorted(items.values(), key=lambda i: (i.start is None, i.start or 0)):
         cells = [
             item.start is not None and item.start <= n < item.start + max(item.duration, 1)
             for n in range(plan.periods)
         ]
-        rows.append((item, cells))
+        rows.append((item, cells, _how_it_goes(going.get(item.initiative_id))))
     milestones = Milestone.objects.filter(organization=request.org).select_related("initiative")
     return render(
         request,

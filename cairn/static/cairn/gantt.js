@@ -33,8 +33,16 @@
         const row = document.createElement(t.url ? "a" : "div");
         if (t.url) row.href = t.url;
         row.className = "gantt-name" + (t.custom_class === "bar-group" ? " gantt-name-group" : "");
-        row.textContent = t.name;
-        row.title = t.name;
+        if (t.health_label) {
+          // The latest status report's health (or that it is missing), named for screen readers.
+          const dot = document.createElement("span");
+          dot.className = `status-dot me-1 ${t.health_colour ? "status-" + t.health_colour : ""}`;
+          dot.setAttribute("role", "img");
+          dot.setAttribute("aria-label", t.health_label);
+          row.appendChild(dot);
+        }
+        row.appendChild(document.createTextNode(t.name));
+        row.title = t.description ? `${t.name}: ${t.description}` : t.name;
         row.style.top = `${box.top - top}px`;
         row.style.height = row.style.lineHeight = `${box.height}px`;
         column.appendChild(row);
