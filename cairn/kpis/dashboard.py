@@ -238,3 +238,42 @@ def figures(org: Organization, today: date) -> Dashboard:
         policies_overdue=policies,
         today=today,
     )
+
+
+@dataclass
+class Execution:
+    """The dashboard's execution card: how the initiatives under way are going."""
+
+    portfolio: object  # execution.services.Portfolio
+    attention: list  # execution.services.Figures, red and amber first, then missing reports
+    overspent: list  # beyond the organisation's tolerance
+    tolerance_percent: int
+    count: int
+
+    @property
+    def reported(self) -> int:
+        return sum(self.portfolio.by_health.values())
+
+
+def execution(org: Organization, today: date) -> Execution | None:
+    """The execution card's figures (``execution.services.figures`` and ``portfolio``: a
+    fixed number of queries), or None when no initiative is approved yet."""
+    from cairn.execution import services as going
+    from cairn.execution.rules import ReportState
+
+    found = going.figures(org, today=today)
+    if not found:
+        return None
+    totals = going.portfolio(org, found, today=today)
+    return Execution(
+        portfolio=totals,
+        attention=[
+            f
+            for f in found
+            if f.status in going.UNDER_WAY
+            and (f.health in ("red", "amber") or f.report_state == ReportState.MISSING)
+        ][:SHINY_SHOWN],
+        overspent=totals.overspent,
+        tolerance_percent=org.overspend_tolerance_percent,
+        count=len(found),
+    )

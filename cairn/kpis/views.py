@@ -54,6 +54,7 @@ def dashboard(request):
         figures = board.figures(org, today)
         context = {
             "d": figures,
+            "going": board.execution(org, today),
             "roll_up_rule": rules.ROLL_UP_RULE,
             "status_rule": rules.STATUS_RULE,
         }
