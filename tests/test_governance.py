@@ -301,8 +301,9 @@ class AgendaTests(CairnTestCase):
         kpi = self.ascent["kpi"]  # last measured 31 March 2025: stale
         Review.objects.create(organization=self.org, kind="quarterly", title="Q check", due=today)
         kinds = {d.kind: d for d in services.draft_agenda(self.org, today)}
-        self.assertEqual(
-            set(kinds), {"approval", "roadblock", "milestone", "kpi", "action", "review"}
+        self.assertEqual(  # execution: the base's status report is amber
+            set(kinds),
+            {"approval", "roadblock", "milestone", "kpi", "action", "review", "execution"},
         )
         self.assertEqual(
             kinds["approval"].url, self.url("portfolio:initiative_detail", proposed.pk)

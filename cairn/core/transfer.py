@@ -86,6 +86,7 @@ SOURCES = {
     "action": "governance.Action",
     "review": "governance.Review",
     "policy": "aigov.AiPolicy",
+    "execution": "portfolio.Initiative",  # an initiative in trouble, unreported or over plan
 }
 URL_KWARGS = {
     "initiative_id": "portfolio.Initiative",

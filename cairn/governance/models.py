@@ -108,6 +108,7 @@ class AgendaKind(models.TextChoices):
     ACTION = "action", "Action past due"
     REVIEW = "review", "Review due"
     POLICY = "policy", "Policy review due"
+    EXECUTION = "execution", "Initiative in trouble, unreported or over plan"
     OTHER = "other", "Other"
 
 

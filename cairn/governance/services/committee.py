@@ -102,7 +102,8 @@ class Draft:
 def draft_agenda(org: Organization, today: date | None = None) -> list[Draft]:
     """What the committee should look at now, each point linked to its source:
     initiatives awaiting approval, open roadblocks, what the roadmap breaks, milestones
-    slipped, KPIs off track or stale, actions past due, reviews due within a month."""
+    slipped, KPIs off track or stale, actions past due, reviews due within a month, overdue AI
+    policies, and initiatives under way that are red or amber, unreported or over plan."""
     from cairn.kpis.dashboard import stale_q
     from cairn.kpis.models import Kpi
     from cairn.kpis.status import Status as KpiStatus
@@ -202,6 +203,61 @@ def draft_agenda(org: Organization, today: date | None = None) -> list[Draft]:
         )
     for extra in _extra_sources(org, today):
         out.append(extra)
+    out.extend(_execution_sources(org, today))
+    return out
+
+
+def _execution_sources(org: Organization, today: date) -> list[Draft]:
+    """Initiatives under way whose latest report is red or amber, whose report is missing, or
+    that spend beyond the organisation's tolerance: one point each, saying all of it."""
+    from cairn.core.money import format_money
+    from cairn.execution import services as execution
+    from cairn.execution.rules import Health, ReportState
+
+    limit = execution.tolerance(org)
+    out = []
+    for f in execution.figures(org, today=today):
+        if f.status not in execution.UNDER_WAY:
+            continue
+        missing = f.report_state == ReportState.MISSING
+        said = []
+        if missing:
+            said.append("no status report for the last period")
+        elif f.health in (Health.RED, Health.AMBER):
+            said.append(Health(f.health).label.lower())
+        if f.spend.overspent(limit):
+            share = f.spend.variance_share
+            said.append(
+                f"over plan by {round(share * 100)}%"
+                if share is not None and share > limit
+                else "heading over plan"
+            )
+        if not said:
+            continue
+        detail = []
+        if f.reported_on:
+            detail.append(
+                f"Latest report {f.reported_on:%d %b %Y}: {Health(f.health).label.lower()}, "
+                f"{f.percent_complete or 0}% done."
+            )
+        detail.append(
+            f"Spent {format_money(f.spend.actual_to_date, org.currency)} to date against "
+            f"{format_money(f.spend.planned_to_date, org.currency)} planned "
+            f"(tolerance {org.overspend_tolerance_percent}%)."
+        )
+        if f.late_by_days:
+            detail.append(
+                f"Forecast to finish {f.forecast_finish:%d %b %Y}, {f.late_by_days} days late."
+            )
+        out.append(
+            Draft(
+                "execution",
+                f"{f.title}: " + "; ".join(said),
+                " ".join(detail),
+                f"execution:{f.pk}",
+                reverse("execution:initiative", args=[org.slug, f.pk]),
+            )
+        )
     return out
 
 

@@ -200,6 +200,7 @@ def briefing_facts(org: Organization, meeting: Meeting) -> dict[int, list[tuple[
         ).prefetch_related("goals")
     }
     kpis = {k.pk: k for k in Kpi.objects.filter(organization=org, pk__in=wanted.get("kpi", set()))}
+    going = _execution_facts(org, wanted.get("execution", set()))
     facts: dict[int, list[tuple[str, str]]] = {}
     for item in meeting.agenda.all():
         kind, _, pk = item.source.partition(":")
@@ -226,5 +227,62 @@ def briefing_facts(org: Organization, meeting: Meeting) -> dict[int, list[tuple[
                 ("Status", k.status.label),
                 ("Owner", k.owner or "—"),
             ]
+        elif kind == "execution" and pk.isdigit():
+            rows = going.get(int(pk), [])
         facts[item.pk] = rows
     return facts
+
+
+def _execution_facts(org: Organization, ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """How each initiative is going, from its latest status report in its reporter's words
+    (what happened, what we need), and its spend: read only when the agenda has such points."""
+    if not ids:
+        return {}
+    from cairn.core.money import format_money
+    from cairn.execution import services as execution
+    from cairn.execution.rules import Health, ReportState
+
+    def money(amount) -> str:
+        return format_money(amount, org.currency)
+
+    reports = execution.latest_reports(org, ids)
+    out = {}
+    for f in execution.figures(org, pks=ids):
+        report = reports.get(f.pk)
+        health = Health(f.health).label if f.health else "Not reported yet"
+        if f.report_state == ReportState.MISSING:
+            health = f"No report for the last period (the one before said: {health.lower()})"
+        rows = [("Health", health)]
+        if report is not None:
+            rows += [
+                ("Last report", f"{report.reported_on:%d %b %Y}, {report.percent_complete}% done"),
+                ("What happened", report.progress),
+                ("What's next", report.next_steps or "—"),
+                ("What we need from the committee", report.needs or "Nothing"),
+            ]
+        s = f.spend
+        rows.append(
+            (
+                "Spent to date",
+                f"{money(s.actual_to_date)} against {money(s.planned_to_date)} planned"
+                + (
+                    f" ({round(s.variance_share * 100):+d}%)"
+                    if s.variance_share is not None
+                    else ""
+                ),
+            )
+        )
+        rows.append(
+            ("Forecast at completion", f"{money(s.forecast)} of {money(s.planned_total)} planned")
+        )
+        if f.planned_finish:
+            rows.append(
+                (
+                    "Finish",
+                    f"forecast {f.forecast_finish:%d %b %Y}, planned {f.planned_finish:%d %b %Y}"
+                    if f.late_by_days
+                    else f"{f.planned_finish:%d %b %Y}, as planned",
+                )
+            )
+        out[f.pk] = rows
+    return out
