@@ -216,6 +216,49 @@ def compare(then: dict, now: dict) -> list[tuple[str, str]]:
             )
     for k in b.keys() - a.keys():
         out.append(("KPIs", f"New KPI: {b[k]['name']}."))
+    out += _execution_changes(by_id(then, "execution"), by_id(now, "execution"))
+    return out
+
+
+HEALTH_WORDS = {
+    "green": "green",
+    "amber": "amber",
+    "red": "red",
+    "missing": "without a status report",
+    None: "not reported yet",
+}
+
+
+def _execution_changes(a: dict, b: dict) -> list[tuple[str, str]]:
+    """How initiatives under way changed: their health, going over plan (or back within it),
+    benefits realised. Snapshots taken before execution was recorded have none: no sentence."""
+    out = []
+    for k in sorted(a.keys() & b.keys(), key=lambda k: b[k]["title"]):
+        then, now, title = a[k], b[k], b[k]["title"]
+        if then.get("health") != now.get("health"):
+            verb = "is now" if now.get("health") in ("missing", None) else "turned"
+            out.append(
+                (
+                    "Execution",
+                    f"“{title}” {verb} {HEALTH_WORDS.get(now.get('health'), now.get('health'))} "
+                    f"(was {HEALTH_WORDS.get(then.get('health'), then.get('health'))}).",
+                )
+            )
+        if then.get("overspent") != now.get("overspent"):
+            spent = f"{now.get('spent_to_date', 0):,.0f} spent against "
+            spent += f"{now.get('planned_to_date', 0):,.0f} planned to date"
+            state = "went over plan" if now.get("overspent") else "is back within plan"
+            out.append(("Execution", f"“{title}” {state}: {spent}."))
+        realised, was = now.get("benefits_realised", 0), then.get("benefits_realised", 0)
+        if realised != was:
+            out.append(
+                (
+                    "Execution",
+                    f"“{title}” has realised {realised} of the {now.get('benefits_promised', 0)} "
+                    f"benefit{'s' if now.get('benefits_promised', 0) != 1 else ''} it promised "
+                    f"(was {was}).",
+                )
+            )
     return out
 
 

@@ -42,7 +42,8 @@ def plan_reviews(org: Organization, *, actor, via=AuditVia.WEB, today: date | No
 
 def snapshot(org: Organization) -> dict[str, Any]:
     """The whole strategy as it stands, as plain data: goals, missions, SWOT, initiatives with
-    status and score, the latest scenario solved, the roadmap, KPIs with latest values."""
+    status and score, the latest scenario solved, the roadmap, KPIs with latest values, and
+    how each initiative under way is going (health, spend to date, benefits realised)."""
     from cairn.assessment.models import SwotItem
     from cairn.goals.models import BusinessGoal, ITMission
     from cairn.kpis.models import Kpi
@@ -71,6 +72,7 @@ def snapshot(org: Organization) -> dict[str, Any]:
             }
         )
     return {
+        "execution": _execution(org),
         "taken_at": timezone.now().isoformat(timespec="seconds"),
         "organization": org.name,
         "goals": [
@@ -125,6 +127,36 @@ def snapshot(org: Organization) -> dict[str, Any]:
             for k in Kpi.objects.filter(organization=org)
         ],
     }
+
+
+def _execution(org: Organization) -> list[dict[str, Any]]:
+    """How each approved, in-progress or done initiative is going: its latest report's health
+    (or that it is missing), percent complete, spend to date against plan, and the benefits it
+    promised and realised."""
+    from cairn.execution import services as execution
+    from cairn.execution.rules import BenefitState, ReportState
+
+    promised: dict[int, list[int]] = {}
+    for b in execution.benefits(org):
+        counts = promised.setdefault(b.benefit.initiative_id, [0, 0])
+        counts[0] += 1
+        counts[1] += b.realised.state == BenefitState.REALISED
+    limit = execution.tolerance(org)
+    return [
+        {
+            "id": f.pk,
+            "title": f.title,
+            "health": "missing" if f.report_state == ReportState.MISSING else f.health,
+            "percent_complete": f.percent_complete,
+            "reported_on": f.reported_on.isoformat() if f.reported_on else None,
+            "spent_to_date": float(f.spend.actual_to_date),
+            "planned_to_date": float(f.spend.planned_to_date),
+            "overspent": f.spend.overspent(limit),
+            "benefits_promised": promised.get(f.pk, [0, 0])[0],
+            "benefits_realised": promised.get(f.pk, [0, 0])[1],
+        }
+        for f in sorted(execution.figures(org), key=lambda f: f.title)
+    ]
 
 
 def complete_review(review: Review, summary: str, *, actor, via=AuditVia.WEB) -> Review:
