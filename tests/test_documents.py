@@ -74,6 +74,7 @@ class DocumentTests(CairnTestCase):
                 "4. Roadmap",
                 "5. Guideposts",
                 "6. Ascent",
+                "7. Execution",  # how the initiatives under way are going
             ],
         )
 

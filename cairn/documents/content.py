@@ -210,7 +210,77 @@ def gather(org) -> dict[str, Any]:
             {"term": t.term, "meaning": t.meaning}
             for t in GlossaryTerm.objects.filter(organization=org)
         ],
+        "execution": execution(org, today),
     }
+
+
+def execution(org, today: date) -> dict[str, Any]:
+    """How the initiatives approved or under way are going: health by initiative, spend to
+    date against plan, and the benefits promised and realised (a fixed number of queries)."""
+    from cairn.execution import services as going
+    from cairn.execution.rules import Health, ReportState
+
+    found = sorted(going.figures(org, today=today), key=lambda f: f.title)
+    totals = going.portfolio(org, found, today=today)
+    limit = going.tolerance(org)
+
+    def share(spend) -> float | None:
+        value = spend.variance_share
+        return None if value is None else round(value, 3)
+
+    def health(f) -> str:
+        if f.report_state == ReportState.MISSING:
+            return "No report"
+        return Health(f.health).label if f.health else "Not reported yet"
+
+    return {
+        "initiatives": [
+            {
+                "title": f.title,
+                "health": "missing" if f.report_state == ReportState.MISSING else f.health,
+                "health_label": health(f),
+                "percent_complete": f.percent_complete,
+                "reported_on": f.reported_on.isoformat() if f.reported_on else None,
+                "spent": _money(f.spend.actual_to_date),
+                "planned": _money(f.spend.planned_to_date),
+                "variance": share(f.spend),
+                "overspent": f.spend.overspent(limit),
+                "planned_finish": f.planned_finish.isoformat() if f.planned_finish else None,
+                "forecast_finish": f.forecast_finish.isoformat()
+                if f.late_by_days and f.forecast_finish
+                else None,
+            }
+            for f in found
+        ],
+        "spend": {
+            "spent": _money(totals.spend.actual_to_date),
+            "planned": _money(totals.spend.planned_to_date),
+            "variance": share(totals.spend),
+            "forecast": _money(totals.spend.forecast),
+            "planned_total": _money(totals.spend.planned_total),
+        },
+        "by_health": totals.by_health,
+        "missing_reports": totals.missing_reports,
+        "tolerance": org.overspend_tolerance_percent,
+        "benefits": [
+            {
+                "initiative": b.benefit.initiative.title,
+                "kpi": b.benefit.kpi.name,
+                "due": b.benefit.due.isoformat(),
+                "state": b.realised.state.label,
+            }
+            for b in going.benefits(org, today=today)
+        ],
+        "benefits_promised": totals.benefits_promised,
+        "benefits_realised": totals.benefits_realised,
+    }
+
+
+def _percent(share) -> str:
+    if share is None:
+        return "—"
+    value = round(share * 100)
+    return f"+{value}%" if value > 0 else f"−{-value}%" if value < 0 else "0%"
 
 
 def summary(data: dict) -> list[str]:
@@ -238,6 +308,16 @@ def summary(data: dict) -> list[str]:
         lines.append(f"{on} of {len(kpis)} business KPIs are on track or at target.")
     if off:
         lines.append("Needs attention: " + ", ".join(off) + ".")
+    going = data.get("execution")  # documents made before execution was recorded have none
+    if going and going["initiatives"]:
+        h = going["by_health"]
+        lines.append(
+            f"Of the initiatives under way, {h['green']} are on track, {h['amber']} need "
+            f"attention and {h['red']} are in trouble; spend to date is "
+            f"{_percent(going['spend']['variance'])} against plan, and "
+            f"{going['benefits_realised']} of {going['benefits_promised']} promised benefits "
+            "are realised."
+        )
     return lines
 
 

@@ -18,6 +18,7 @@ SECTIONS = [
     ("roadmap", "4. Roadmap: when"),
     ("guideposts", "5. Guideposts: how we steer"),
     ("ascent", "6. Ascent: how we know it works"),
+    ("execution", "7. Execution: how it is going"),
     ("ai", "AI and automation"),
     ("glossary", "Glossary"),
 ]
@@ -31,7 +32,9 @@ def context(data: dict) -> dict:
     return {
         "d": data,
         "summary": content.summary(data),
-        "sections": SECTIONS,
+        # documents made before execution was recorded have no such section
+        "sections": [(k, t) for k, t in SECTIONS if k != "execution" or data.get("execution")],
+        "attention_first": _attention_first(data["execution"]) if data.get("execution") else [],
         "mix_svg": charts.mix_bar(path["run"], path["change"], path["change_target"]),
         "gantt_svg": charts.gantt(data["roadmap"]["periods"][:12], data["roadmap"]["items"][:40]),
     }
@@ -127,11 +130,47 @@ def markdown(data: dict) -> str:
         for k in d["ascent"]["kpis"]
     ]
     out += ["", "Wins:", ""] + [f"- {w['on']}: {w['title']}" for w in d["ascent"]["wins"]]
+    out += _execution_markdown(d)
     out += ["", "## AI and automation", ""]
     out += [f"- {u['title']}: {u['tier']} ({u['status']})" for u in d["ai"]["use_cases"]]
     out += [f"- Policy ({p['area']}): {p['title']}" for p in d["ai"]["policies"]]
     out += ["", "## Glossary", ""] + [f"- **{t['term']}**: {t['meaning']}" for t in d["glossary"]]
     return "\n".join(out) + "\n"
+
+
+def _attention_first(going: dict) -> list[dict]:
+    rank = {"red": 0, "missing": 1, "amber": 2}
+    return sorted(going["initiatives"], key=lambda i: (rank.get(i["health"], 3), i["title"]))
+
+
+def _execution_markdown(d: dict) -> list[str]:
+    e = d.get("execution")
+    if not e:
+        return []
+    out = ["", "## 7. Execution: how it is going", ""]
+    out += [
+        f"Spent {_money(e['spend']['spent'], d)} to date against "
+        f"{_money(e['spend']['planned'], d)} planned ({content._percent(e['spend']['variance'])}); "
+        f"{e['benefits_realised']} of {e['benefits_promised']} promised benefits realised.",
+        "",
+        "| Initiative | Health | Done | Spent to date | Against plan | Finish |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i in _attention_first(e):
+        done = "—" if i["percent_complete"] is None else f"{i['percent_complete']}%"
+        finish = i["planned_finish"] or "—"
+        if i["forecast_finish"]:
+            finish += f", forecast {i['forecast_finish']}"
+        out.append(
+            f"| {i['title']} | {i['health_label']} | {done} | {_money(i['spent'], d)} | "
+            f"{content._percent(i['variance'])} | {finish} |"
+        )
+    if e["benefits"]:
+        out += ["", "Benefits:", ""]
+        out += [
+            f"- {b['kpi']} ({b['initiative']}, by {b['due']}): {b['state']}" for b in e["benefits"]
+        ]
+    return out
 
 
 def pptx(data: dict) -> bytes:
@@ -173,6 +212,18 @@ def pptx(data: dict) -> bytes:
         + [f"Review: {r['title']}" for r in d["guideposts"]["reviews"] if not r["done"]][:2],
     )
     bullets("6. Ascent", [f"{k['name']}: {k['status']}" for k in d["ascent"]["kpis"]])
+    if d.get("execution"):
+        e = d["execution"]
+        bullets(
+            "7. Execution",
+            [
+                f"Spent {_money(e['spend']['spent'], d)} to date against "
+                f"{_money(e['spend']['planned'], d)} planned "
+                f"({content._percent(e['spend']['variance'])})",
+                f"Benefits realised: {e['benefits_realised']} of {e['benefits_promised']}",
+            ]
+            + [f"{i['title']}: {i['health_label']}" for i in _attention_first(e)][:6],
+        )
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
