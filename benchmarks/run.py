@@ -88,6 +88,7 @@ def bench_import_applications(n: int = 20_000) -> dict:
 def main() -> None:
     setup_django()
     from django.db import connection
+    from execution import bench_execution, print_execution
     from kpis import bench_bulk_api, bench_dashboard, bench_import_measurements, print_dashboard
     from language import bench_plain_language, print_language
     from portfolio import bench_portfolio, print_table
@@ -102,6 +103,7 @@ def main() -> None:
     portfolio = bench_portfolio()
     schedule = bench_schedule()
     language = bench_plain_language()
+    execution = bench_execution()
     report = {
         "database": connection.vendor,
         "benchmarks": [bench_import_applications(n), measurements, bulk_api],
@@ -109,6 +111,7 @@ def main() -> None:
         "portfolio": portfolio,
         "schedule": schedule,
         "plain_language": language,
+        "execution": execution,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"database: {report['database']}")
@@ -126,6 +129,7 @@ def main() -> None:
     print_table(portfolio)
     print_schedule(schedule)
     print_language(language)
+    print_execution(execution)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ class SpendTests(CairnTestCase):
         self.login("viewer")
         page = self.client.get(self.url("execution:spend"))
         rows = page.context["rows"]
-        self.assertEqual(rows[0].initiative, first)
+        self.assertEqual(rows[0].pk, first.pk)
         self.assertTrue(rows[0].spend.overspent(services.tolerance(self.org)))
         self.assertContains(page, "over")
 
@@ -260,3 +260,26 @@ class SettingsTests(CairnTestCase):
         self.assertEqual(
             (self.org.report_every_months, self.org.overspend_tolerance_percent), (3, 50)
         )
+
+
+class CacheTests(CairnTestCase):
+    def test_figures_are_kept_until_something_changes(self):
+        from django.core.cache import cache
+        from django.test import override_settings
+
+        locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        with override_settings(CACHES=locmem):
+            cache.clear()
+            self.login("editor")
+            initiative = self.roadmap["second"]
+            first = services.figures(self.org)
+            self.assertIsNone(next(f for f in first if f.pk == initiative.pk).health)
+            with self.assertNumQueries(1):  # only the organisation's newest change is read
+                services.figures(self.org)
+            self.client.post(
+                self.url("execution:report_create", initiative.pk),
+                {**REPORT, "reported_on": timezone.localdate().isoformat()},
+            )
+            again = services.figures(self.org)
+            self.assertEqual(next(f for f in again if f.pk == initiative.pk).health, "red")
+            cache.clear()

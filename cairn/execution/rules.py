@@ -163,16 +163,31 @@ def spend(plan: dict[date, Decimal], actual: dict[date, Decimal], through: date)
     ``SPEND_RULE``)."""
     zero = Decimal(0)
     planned_to_date = sum((v for m, v in plan.items() if m <= through), zero)
-    actual_to_date = sum((v for m, v in actual.items() if m <= through), zero)
-    remaining = {m: v for m, v in plan.items() if m > through}
-    remaining_plan = sum(remaining.values(), zero)
-    recent = [actual.get(add_months(through, -k), zero) for k in range(3)]
-    run_rate = sum(recent, zero) / 3
-    by_run_rate = (run_rate * len(remaining)).quantize(Decimal("0.01"))
+    remaining = [v for m, v in plan.items() if m > through]
+    return spend_figures(
+        planned_to_date=planned_to_date,
+        planned_total=sum(plan.values(), zero),
+        months_left=len(remaining),
+        actual_to_date=sum((v for m, v in actual.items() if m <= through), zero),
+        last_three_months=sum((actual.get(add_months(through, -k), zero) for k in range(3)), zero),
+    )
+
+
+def spend_figures(
+    *,
+    planned_to_date: Decimal,
+    planned_total: Decimal,
+    months_left: int,
+    actual_to_date: Decimal,
+    last_three_months: Decimal,
+) -> Spend:
+    """``spend`` from totals the database summed: the same rule, without the months."""
+    remaining_plan = planned_total - planned_to_date
+    by_run_rate = (last_three_months / 3 * months_left).quantize(Decimal("0.01"))
     return Spend(
         planned_to_date=planned_to_date,
         actual_to_date=actual_to_date,
-        planned_total=sum(plan.values(), zero),
+        planned_total=planned_total,
         forecast=actual_to_date + max(remaining_plan, by_run_rate),
     )
 

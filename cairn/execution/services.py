@@ -10,15 +10,18 @@ read once for the whole organisation.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Min, OuterRef, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cairn.core.calendar import add_months
 from cairn.core.models import Organization
+from cairn.core.services import data_version
 from cairn.execution import rules
 from cairn.execution.models import Actual, Benefit, StatusReport
 from cairn.kpis.models import Measurement
@@ -27,36 +30,6 @@ from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem
 
 UNDER_WAY = (Status.APPROVED, Status.IN_PROGRESS)
 EXECUTED = (Status.APPROVED, Status.IN_PROGRESS, Status.DONE)
-
-
-@dataclass
-class Row:
-    """One initiative as the committee reviews it."""
-
-    initiative: Initiative
-    report: StatusReport | None
-    report_state: rules.ReportState
-    started: date | None
-    planned_finish: date | None
-    forecast_finish: date | None
-    spend: rules.Spend
-    plan_by_month: dict[date, Decimal] = field(default_factory=dict)
-    actual_by_month: dict[date, Decimal] = field(default_factory=dict)
-    not_started: bool = False
-
-    @property
-    def health(self) -> str | None:
-        return self.report.health if self.report else None
-
-    @property
-    def percent_complete(self) -> int:
-        return self.report.percent_complete if self.report else 0
-
-    @property
-    def late_by_days(self) -> int:
-        if self.forecast_finish and self.planned_finish:
-            return max((self.forecast_finish - self.planned_finish).days, 0)
-        return 0
 
 
 def this_month(today: date | None = None) -> date:
@@ -115,7 +88,7 @@ def started_on(item: RoadmapItem | None, plan: Plan, first_report: date | None) 
     return started
 
 
-def latest_reports(org: Organization) -> dict[int, StatusReport]:
+def latest_reports(org: Organization, ids=None) -> dict[int, StatusReport]:
     """Each initiative's latest status report, in one query (a correlated subquery, so only
     the latest rows are read, however many reports there are)."""
     newest = StatusReport.objects.filter(initiative=OuterRef("initiative")).order_by(
@@ -124,49 +97,192 @@ def latest_reports(org: Organization) -> dict[int, StatusReport]:
     found = StatusReport.objects.filter(
         organization=org, pk=Subquery(newest.values("pk")[:1])
     ).select_related("created_by")
+    if ids is not None:
+        found = found.filter(initiative_id__in=ids)
     return {r.initiative_id: r for r in found}
 
 
-def rows(org: Organization, *, today: date | None = None) -> list[Row]:
-    """Every approved, in-progress or done initiative with its execution figures, the ones
-    needing attention first (red, amber, no report, most overspent)."""
+@dataclass
+class Figures:
+    """One initiative's execution figures, worked out from plain values the database summed
+    (no model instances): cheap enough for every initiative of a large organisation, so that
+    pages can sort and count them all and show a page of them."""
+
+    pk: int
+    title: str
+    status: str
+    budget_line_id: int | None
+    started: date | None
+    planned_finish: date | None
+    forecast_finish: date | None
+    health: str | None
+    percent_complete: int | None
+    reported_on: date | None
+    report_state: rules.ReportState
+    spend: rules.Spend
+    not_started: bool
+    one_off: Decimal = Decimal(0)
+    running: Decimal = Decimal(0)
+    span: tuple[date, date] | None = None  # first month of one-off spend, month after last
+
+    @property
+    def late_by_days(self) -> int:
+        if self.forecast_finish and self.planned_finish:
+            return max((self.forecast_finish - self.planned_finish).days, 0)
+        return 0
+
+    @property
+    def attention(self) -> int:
+        """Higher needs the committee more: red, amber, then a missing report."""
+        rank = rules.Health(self.health).rank if self.health else 0
+        return rank * 2 + (self.report_state == rules.ReportState.MISSING)
+
+
+@dataclass
+class Row:
+    """One initiative as the committee reviews it: its figures, the initiative and its latest
+    report; the months of its plan and spend when asked for (``rows(..., monthly=True)``)."""
+
+    figures: Figures
+    initiative: Initiative
+    report: StatusReport | None
+    plan_by_month: dict[date, Decimal] = field(default_factory=dict)
+    actual_by_month: dict[date, Decimal] = field(default_factory=dict)
+
+    def __getattr__(self, name):  # started, spend, report_state, … are the figures'
+        if name == "figures":
+            raise AttributeError(name)
+        return getattr(self.figures, name)
+
+
+def _months(first: date, last: date) -> int:
+    """Months from ``first`` to ``last``, both firsts of months (0 when the same)."""
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def plan_span(
+    start: int | None, duration: int | None, plan: Plan, started: date | None
+) -> tuple[date, date] | None:
+    """The first month of an initiative's one-off spend and the month after its last: its
+    slot on the roadmap, from its first report when that is earlier."""
+    if start is None:
+        return None
+    first = plan.period_start(start)
+    end = add_months(first, max(duration or 0, 1) * plan.months_per_period)
+    if started is not None and started < first:
+        first = started.replace(day=1)
+    return first, end
+
+
+def planned_figures(
+    one_off: Decimal, running: Decimal, span, closed: date, month: date
+) -> tuple[Decimal, Decimal, int]:
+    """(planned to the end of ``closed``, planned in all, plan months after ``closed``) for
+    the plan ``planned_spend`` spells out month by month, worked out without the months."""
+    if span is None:
+        return Decimal(0), Decimal(0), 0
+    first, end = span
+    months = _months(first, end)
+    share = (one_off / months).quantize(Decimal("0.01")) if months and one_off else Decimal(0)
+    done = min(max(_months(first, closed) + 1, 0), months) if one_off else 0
+    to_date = one_off if done == months and one_off else share * done
+    total = one_off if one_off and months else Decimal(0)
+    left = (months - done) if one_off else 0
+    if running:
+        monthly = (running / 12).quantize(Decimal("0.01"))
+        planned_running = max(_months(end, month) + 1, 0)
+        running_to_date = max(_months(end, closed) + 1, 0)
+        to_date += monthly * running_to_date
+        total += monthly * planned_running
+        left += planned_running - running_to_date
+    return to_date, total, left
+
+
+CACHE_SECONDS = 600
+
+
+def _cached(org: Organization, name: str, today: date, compute):
+    """What ``compute`` gives, kept until anything of the organisation changes (its newest
+    audit event: every change is audited) or the day changes, as the dashboard does."""
+    key = f"cairn:execution:{name}:{org.pk}:{data_version(org)}:{today}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def figures(org: Organization, *, today: date | None = None, pks=None) -> list[Figures]:
+    """Every approved, in-progress or done initiative's figures (``compute_figures``), kept
+    in the cache until the organisation's data or the day changes."""
     today = today or timezone.localdate()
-    month = this_month(today)
+    if pks is not None:
+        return compute_figures(org, today=today, pks=pks)
+    return _cached(org, "figures", today, lambda: compute_figures(org, today=today))
+
+
+def compute_figures(org: Organization, *, today: date | None = None, pks=None) -> list[Figures]:
+    """Every approved, in-progress or done initiative's figures, the ones needing the
+    committee first (red, amber, no report), then the most overspent. Six queries, whatever
+    the number of initiatives, reports and actuals."""
+    today = today or timezone.localdate()
+    month, closed = this_month(today), closed_month(today)
     plan = Plan.for_org(org)
-    initiatives = list(
+    newest = StatusReport.objects.filter(initiative=OuterRef("pk")).order_by("-reported_on", "-pk")
+    initiatives = (
         Initiative.objects.filter(organization=org, status__in=EXECUTED)
-        .select_related("roadmap_item__budget_line")
-        .order_by("title")
+        .annotate(
+            last_on=Subquery(newest.values("reported_on")[:1]),
+            last_health=Subquery(newest.values("health")[:1]),
+            last_percent=Subquery(newest.values("percent_complete")[:1]),
+        )
+        .values(
+            "pk",
+            "title",
+            "status",
+            "one_off_cost",
+            "running_cost",
+            "last_on",
+            "last_health",
+            "last_percent",
+            "roadmap_item__start",
+            "roadmap_item__duration",
+            "roadmap_item__budget_line_id",
+        )  # fmt: skip
     )
-    latest = latest_reports(org)
+    if pks is not None:  # only these initiatives (one initiative's page)
+        initiatives = initiatives.filter(pk__in=pks)
     first_report = first_reports(org)
-    actual = defaultdict(dict)
-    for row in (
-        Actual.objects.filter(organization=org)
-        .values("initiative_id", "month")
-        .annotate(total=Sum("amount"))
-    ):
-        actual[row["initiative_id"]][row["month"]] = row["total"]
-    open_due = defaultdict(list)
-    for m in Milestone.objects.filter(organization=org, done=False).values("initiative_id", "due"):
-        open_due[m["initiative_id"]].append(m["due"])
+    spent = {
+        r["initiative_id"]: r
+        for r in Actual.objects.filter(organization=org, month__lte=closed)
+        .values("initiative_id")
+        .annotate(
+            to_date=Sum("amount"),
+            recent=Sum("amount", filter=Q(month__gt=add_months(closed, -3))),
+        )
+    }
+    earliest_open = dict(
+        Milestone.objects.filter(organization=org, done=False, due__lt=today)
+        .values("initiative_id")
+        .annotate(first=Min("due"))
+        .values_list("initiative_id", "first")
+    )
+    zero = Decimal(0)
     result = []
-    for initiative in initiatives:
-        item = getattr(initiative, "roadmap_item", None)
-        scheduled = item is not None and item.start is not None
-        started = started_on(item, plan, first_report.get(initiative.pk))
-        finish = plan.period_start(item.end) if scheduled else None
-        report = latest.get(initiative.pk)
-        by_month = planned_spend(item, initiative, plan, month, started)
-        spent = actual.get(initiative.pk, {})
-        under_way = initiative.status in UNDER_WAY and (started is None or started <= today)
+    for i in initiatives:
+        start, duration = i["roadmap_item__start"], i["roadmap_item__duration"]
+        scheduled = start is not None
+        first = plan.period_start(start) if scheduled else None
+        reported_first = first_report.get(i["pk"])
+        started = (
+            reported_first if reported_first and (not first or reported_first < first) else first
+        )
+        finish = plan.period_start(start + (duration or 0)) if scheduled else None
+        under_way = i["status"] in UNDER_WAY and (started is None or started <= today)
         state = (
             rules.report_state(
-                report.reported_on if report else None,
-                started,
-                today,
-                org.report_every_months,
-                org.fiscal_year_start,
+                i["last_on"], started, today, org.report_every_months, org.fiscal_year_start
             )
             if under_way
             else rules.ReportState.NOT_DUE
@@ -175,40 +291,89 @@ def rows(org: Organization, *, today: date | None = None) -> list[Row]:
             rules.forecast_finish(
                 finish,
                 started,
-                report.percent_complete if report else None,
-                report.reported_on if report else None,
-                open_due.get(initiative.pk, []),
+                i["last_percent"],
+                i["last_on"],
+                [earliest_open[i["pk"]]] if i["pk"] in earliest_open else [],
                 today,
             )
             if finish
             else None
         )
+        span = plan_span(start, duration, plan, started)
+        to_date, total, left = planned_figures(
+            i["one_off_cost"], i["running_cost"], span, closed, month
+        )
+        actual = spent.get(i["pk"], {})
         result.append(
-            Row(
-                initiative=initiative,
-                report=report,
-                report_state=state,
+            Figures(
+                pk=i["pk"],
+                title=i["title"],
+                status=i["status"],
+                budget_line_id=i["roadmap_item__budget_line_id"],
                 started=started,
                 planned_finish=finish,
                 forecast_finish=forecast,
-                spend=rules.spend(by_month, spent, closed_month(today)),
-                plan_by_month=by_month,
-                actual_by_month=spent,
+                health=i["last_health"],
+                percent_complete=i["last_percent"],
+                reported_on=i["last_on"],
+                report_state=state,
+                spend=rules.spend_figures(
+                    planned_to_date=to_date,
+                    planned_total=total,
+                    months_left=left,
+                    actual_to_date=actual.get("to_date") or zero,
+                    last_three_months=actual.get("recent") or zero,
+                ),
                 not_started=started is None or started > today,
+                one_off=i["one_off_cost"],
+                running=i["running_cost"],
+                span=span,
             )
         )
-    result.sort(key=lambda r: (-_attention(r), -(r.spend.variance), r.initiative.title))
+    result.sort(key=lambda f: (-f.attention, -f.spend.variance, f.title))
+    return result
+
+
+def rows(
+    org: Organization,
+    *,
+    today: date | None = None,
+    found: list[Figures] | None = None,
+    monthly: bool = False,
+) -> list[Row]:
+    """Rows for ``found`` (by default every initiative's figures, in the same order), with
+    the initiatives and latest reports; ``monthly`` adds the plan and spend by month."""
+    today = today or timezone.localdate()
+    found = figures(org, today=today) if found is None else found
+    ids = [f.pk for f in found]
+    initiatives = (
+        Initiative.objects.filter(pk__in=ids).select_related("roadmap_item__budget_line").in_bulk()
+    )
+    latest = latest_reports(org, ids)
+    by_month: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    if monthly:
+        for r in (
+            Actual.objects.filter(initiative_id__in=ids)
+            .values("initiative_id", "month")
+            .annotate(total=Sum("amount"))
+        ):
+            by_month[r["initiative_id"]][r["month"]] = r["total"]
+        plan = Plan.for_org(org)
+    result = []
+    for f in found:
+        initiative = initiatives[f.pk]
+        row = Row(figures=f, initiative=initiative, report=latest.get(f.pk))
+        if monthly:
+            item = getattr(initiative, "roadmap_item", None)
+            row.plan_by_month = planned_spend(item, initiative, plan, this_month(today), f.started)
+            row.actual_by_month = by_month.get(f.pk, {})
+        result.append(row)
     return result
 
 
 def tolerance(org: Organization) -> float:
     """The overspend the organisation tolerates, as a share of the plan (0.10 for 10%)."""
     return org.overspend_tolerance_percent / 100
-
-
-def _attention(row: Row) -> int:
-    rank = rules.Health(row.health).rank if row.health else 0
-    return rank * 2 + (row.report_state == rules.ReportState.MISSING)
 
 
 @dataclass
@@ -218,56 +383,95 @@ class Portfolio:
     by_health: dict[str, int]
     missing_reports: int
     spend: rules.Spend
-    overspent: list[Row]
+    overspent: list[Figures]
     benefits_promised: int
     benefits_realised: int
 
 
-def portfolio(org: Organization, found: list[Row] | None = None, *, today=None) -> Portfolio:
-    found = rows(org, today=today) if found is None else found
-    plan: dict[date, Decimal] = defaultdict(Decimal)
-    actual: dict[date, Decimal] = defaultdict(Decimal)
-    for row in found:
-        for m, v in row.plan_by_month.items():
-            plan[m] += v
-        for m, v in row.actual_by_month.items():
-            actual[m] += v
+def portfolio(org: Organization, found=None, *, today=None) -> Portfolio:
+    """The totals of ``found`` (figures or rows; by default every initiative's figures)."""
+    found = figures(org, today=today) if found is None else found
+    zero = Decimal(0)
+    spends = [f.spend for f in found]
     by_health = {h.value: 0 for h in rules.Health}
-    for row in found:
-        if row.health and row.initiative.status in UNDER_WAY:
-            by_health[row.health] += 1
-    benefit_states = [b.realised.state for b in benefits(org, today=today)]
+    for f in found:
+        if f.health and f.status in UNDER_WAY:
+            by_health[f.health] += 1
+    promised, realised = benefit_counts(org, today=today)
+    limit = tolerance(org)
     return Portfolio(
         by_health=by_health,
-        missing_reports=sum(r.report_state == rules.ReportState.MISSING for r in found),
-        spend=rules.spend(plan, actual, closed_month(today)),
-        overspent=[r for r in found if r.spend.overspent(tolerance(org))],
-        benefits_promised=len(benefit_states),
-        benefits_realised=sum(s == rules.BenefitState.REALISED for s in benefit_states),
+        missing_reports=sum(f.report_state == rules.ReportState.MISSING for f in found),
+        spend=rules.Spend(
+            planned_to_date=sum((s.planned_to_date for s in spends), zero),
+            actual_to_date=sum((s.actual_to_date for s in spends), zero),
+            planned_total=sum((s.planned_total for s in spends), zero),
+            forecast=sum((s.forecast for s in spends), zero),
+        ),
+        overspent=[f for f in found if f.spend.overspent(limit)],
+        benefits_promised=promised,
+        benefits_realised=realised,
     )
 
 
 @dataclass
 class BenefitRow:
-    benefit: Benefit
+    benefit_id: int
+    initiative_id: int
     baseline: float | None
     latest: float | None
     started: date | None
     realised: rules.Realised
     others: int = 0  # other initiatives claiming the same KPI
     spent: Decimal | None = None  # on the initiative so far, where the page wants it
+    benefit: Benefit | None = None  # read by ``attach_benefits``
 
 
-def benefits(org: Organization, *, today: date | None = None) -> list[BenefitRow]:
+def benefits(
+    org: Organization,
+    *,
+    today: date | None = None,
+    initiative_id: int | None = None,
+    attach: bool = True,
+) -> list[BenefitRow]:
+    """Every promised benefit (or those of one initiative) with what has been realised of it
+    (``compute_benefits``). The figures are kept in the cache until the organisation's data
+    or the day changes; ``attach`` reads the benefits themselves (with their initiative, KPI
+    and its goals) for the rows asked for only, so a page of a large register stays cheap:
+    ``attach_benefits(page)``."""
+    today = today or timezone.localdate()
+    found = _cached(org, "benefits", today, lambda: compute_benefits(org, today=today))
+    if initiative_id is not None:
+        found = [b for b in found if b.initiative_id == initiative_id]
+    return attach_benefits(found) if attach else found
+
+
+def attach_benefits(found: list[BenefitRow]) -> list[BenefitRow]:
+    """The rows with their benefits read (in three queries)."""
+    objs = (
+        Benefit.objects.filter(pk__in=[b.benefit_id for b in found])
+        .select_related("initiative", "kpi")
+        .prefetch_related("kpi__goals")
+        .in_bulk()
+    )
+    return [replace(b, benefit=objs[b.benefit_id]) for b in found if b.benefit_id in objs]
+
+
+def benefit_counts(org: Organization, *, today: date | None = None) -> tuple[int, int]:
+    """(promised, realised) benefits: the cards need no more."""
+    states = [b.realised.state for b in benefits(org, today=today, attach=False)]
+    return len(states), sum(s == rules.BenefitState.REALISED for s in states)
+
+
+def compute_benefits(org: Organization, *, today: date | None = None) -> list[BenefitRow]:
     """Every promised benefit with what has been realised of it (``rules.BENEFIT_RULE``): the
     KPI's value when the initiative started (its last measurement before the start, else its
-    first after) against its latest."""
+    first after) against its latest. Plain figures, without the benefits themselves."""
     today = today or timezone.localdate()
     plan = Plan.for_org(org)
     found = list(
         Benefit.objects.filter(organization=org)
         .select_related("initiative__roadmap_item", "kpi")
-        .prefetch_related("kpi__goals")
         .order_by("kpi__name", "due")
     )
     first_report = first_reports(org)
@@ -299,7 +503,8 @@ def benefits(org: Organization, *, today: date | None = None) -> list[BenefitRow
         )
         result.append(
             BenefitRow(
-                benefit=b,
+                benefit_id=b.pk,
+                initiative_id=b.initiative_id,
                 baseline=baseline,
                 latest=latest,
                 started=started,
@@ -343,43 +548,75 @@ class LineSpend:
     spend: rules.Spend
 
 
-def budget_lines(org: Organization, found: list[Row], *, today: date | None = None):
+def budget_lines(org: Organization, found: list[Figures], *, today: date | None = None):
+    """``compute_budget_lines``, kept in the cache until the organisation's data or the day
+    changes."""
+    today = today or timezone.localdate()
+    return _cached(org, "lines", today, lambda: compute_budget_lines(org, found, today=today))
+
+
+def compute_budget_lines(org: Organization, found: list[Figures], *, today=None):
     """Spend by budget line, and for the whole portfolio last. An amount booked on a line
-    counts there; one booked without a line counts on the line its initiative draws on."""
-    closed = closed_month(today)
-    line_of = {
-        r.initiative.pk: getattr(getattr(r.initiative, "roadmap_item", None), "budget_line", None)
-        for r in found
-    }
-    plans: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    actuals: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in found:
-        line = line_of.get(row.initiative.pk)
-        for m, v in row.plan_by_month.items():
-            plans[line.name if line else ""][m] += v
+    counts there; one booked without a line counts on the line its initiative draws on.
+    The plans add up by month without spelling out each initiative's months (a change at
+    its first month and at the month after its last), so a line of 2,000 initiatives costs
+    no more than its months."""
+    closed, month = closed_month(today), this_month(today)
     names = dict(BudgetLine.objects.filter(organization=org).values_list("pk", "name"))
+    steps: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    lasts: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for f in found:
+        if f.span is None:
+            continue
+        name = names.get(f.budget_line_id, "")
+        first, end = f.span
+        months = _months(first, end)
+        if f.one_off and months:
+            share = (f.one_off / months).quantize(Decimal("0.01"))
+            steps[name][first] += share
+            steps[name][end] -= share
+            lasts[name][add_months(end, -1)] += f.one_off - share * months  # the rounding
+        if f.running and end <= month:
+            monthly = (f.running / 12).quantize(Decimal("0.01"))
+            steps[name][end] += monthly
+            steps[name][add_months(month, 1)] -= monthly
+    actuals: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in (
         Actual.objects.filter(organization=org)
-        .values("budget_line_id", "initiative_id", "month")
+        .values(line=Coalesce("budget_line_id", "initiative__roadmap_item__budget_line_id"))
+        .values("line", "month")
         .annotate(total=Sum("amount"))
     ):
-        line_id = row["budget_line_id"]
-        if line_id is None:
-            fallback = line_of.get(row["initiative_id"])
-            line_id = fallback.pk if fallback else None
-        actuals[names.get(line_id, "")][row["month"]] += row["total"]
+        actuals[names.get(row["line"], "")][row["month"]] += row["total"]
+    plans = {name: _add_up(steps[name], lasts[name]) for name in set(steps) | set(lasts)}
     result = []
-    for name in sorted(set(plans) | set(actuals), key=lambda n: (n == "", n)):
-        result.append(_line(name or "No budget line", plans[name], actuals[name], closed))
+    every = sorted(set(plans) | set(actuals), key=lambda n: (n == "", n))
+    for name in every:
+        result.append(_line(name or "No budget line", plans.get(name, {}), actuals[name], closed))
     if len(result) > 1:
         total_plan: dict[date, Decimal] = defaultdict(Decimal)
         total_actual: dict[date, Decimal] = defaultdict(Decimal)
-        for name in set(plans) | set(actuals):
-            for m, v in plans[name].items():
+        for name in every:
+            for m, v in plans.get(name, {}).items():
                 total_plan[m] += v
             for m, v in actuals[name].items():
                 total_actual[m] += v
         result.append(_line("Whole portfolio", total_plan, total_actual, closed))
+    return result
+
+
+def _add_up(steps: dict[date, Decimal], lasts: dict[date, Decimal]) -> dict[date, Decimal]:
+    """Monthly amounts from the changes at the months they start and stop."""
+    if not steps and not lasts:
+        return {}
+    first, last = min([*steps, *lasts]), max([*steps, *lasts])
+    result, level, day = {}, Decimal(0), first
+    while day <= last:
+        level += steps.get(day, Decimal(0))
+        amount = level + lasts.get(day, Decimal(0))
+        if amount:
+            result[day] = amount
+        day = add_months(day, 1)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,16 +28,26 @@ RULES = {
 }
 
 
+PER_PAGE = 50
+
+
+def _page(request, found: list):
+    """A page of rows: the committee reads the first, where the attention is needed."""
+    return Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+
+
 @org_view()
 @require_GET
 def overview(request):
     """Every initiative under way, the ones needing the committee first."""
-    found = services.rows(request.org)
+    found = services.figures(request.org)
+    page = _page(request, found)
     return render(
         request,
         "execution/overview.html",
         {
-            "rows": found,
+            "rows": services.rows(request.org, found=list(page)),
+            "page": page,
             "portfolio": services.portfolio(request.org, found),
             "tolerance": services.tolerance(request.org),
             "rules": RULES,
@@ -49,7 +60,8 @@ def overview(request):
 def initiative(request, initiative_id: int):
     """One initiative's reports, spend by month and benefits."""
     obj = get_object_for_member(request, Initiative, initiative_id)
-    row = next((r for r in services.rows(request.org) if r.initiative.pk == obj.pk), None)
+    found = services.figures(request.org, pks=[obj.pk])
+    row = services.rows(request.org, found=found, monthly=True)[0] if found else None
     months = sorted(set(row.plan_by_month) | set(row.actual_by_month)) if row else []
     return render(
         request,
@@ -59,9 +71,7 @@ def initiative(request, initiative_id: int):
             "row": row,
             "reports": StatusReport.objects.filter(initiative=obj).select_related("created_by"),
             "months": [(m, row.plan_by_month.get(m), row.actual_by_month.get(m)) for m in months],
-            "benefits": [
-                b for b in services.benefits(request.org) if b.benefit.initiative_id == obj.pk
-            ],
+            "benefits": services.benefits(request.org, initiative_id=obj.pk),
             "can_report": obj.status in services.UNDER_WAY,
             "rules": RULES,
         },
@@ -121,10 +131,9 @@ def report_delete(request, report_id: int):
 @org_view()
 @require_GET
 def spend_list(request):
-    actuals = Actual.objects.filter(organization=request.org).select_related(
-        "initiative", "budget_line"
-    )[:500]
-    found = services.rows(request.org)
+    recorded = Actual.objects.filter(organization=request.org)
+    actuals = recorded.select_related("initiative", "budget_line")[:PER_PAGE]
+    found = services.figures(request.org)
     lines = services.budget_lines(request.org, found)
     charts = [
         {
@@ -135,6 +144,7 @@ def spend_list(request):
         }
         for line in lines
     ]
+    page = _page(request, sorted(found, key=lambda f: (-f.spend.variance, f.title)))
     return render(
         request,
         "execution/spend.html",
@@ -142,7 +152,9 @@ def spend_list(request):
             "lines": lines,
             "charts": charts,
             "actuals": actuals,
-            "rows": sorted(found, key=lambda r: -r.spend.variance),
+            "actual_count": recorded.count(),
+            "rows": list(page),
+            "page": page,
             "portfolio": services.portfolio(request.org, found),
             "tolerance": services.tolerance(request.org),
             "rules": RULES,
@@ -158,7 +170,9 @@ actual_create, actual_edit, actual_delete = model_views(
 @org_view()
 @require_GET
 def benefit_list(request):
-    found = services.benefits(request.org)
+    everything = services.benefits(request.org, attach=False)
+    page = Paginator(everything, 2 * PER_PAGE).get_page(request.GET.get("page"))
+    found = services.attach_benefits(list(page))
     spent = services.spent_by_initiative(request.org)
     for row in found:
         row.spent = spent.get(row.benefit.initiative_id)
@@ -169,10 +183,64 @@ def benefit_list(request):
     return render(
         request,
         "execution/benefits.html",
-        {"benefits": found, "by_goal": by_goal, "rules": RULES},
+        {"benefits": found, "page": page, "by_goal": by_goal, "rules": RULES},
     )
 
 
 benefit_create, benefit_edit, benefit_delete = model_views(
     Benefit, BenefitForm, id_kwarg="benefit_id", list_url=lambda r: _url(r, "benefits")
 )
+
+
+# --- Importing actual spend from the finance export
+
+IMPORT_NAMES = 30  # initiatives the import page names; past that it says "and more"
+
+
+@org_view(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def actual_import(request):
+    """Upload the finance system's export of actual spend; the worker imports all rows or
+    none (``imports.REPLACE_RULE``), and the job's page shows its progress, then the counts
+    or a report of each problem."""
+    from cairn.core import imports as jobs
+    from cairn.core.import_views import start_upload
+    from cairn.execution import imports
+    from cairn.execution.tasks import import_actuals
+
+    if request.method == "POST":
+        started = start_upload(request, kind="actuals", label="Spend", task=import_actuals)
+        if started is not None:
+            return started
+    titles = list(
+        Initiative.objects.filter(organization=request.org, status__in=services.EXECUTED)
+        .order_by("title")
+        .values_list("title", flat=True)[: IMPORT_NAMES + 1]
+    )
+    return render(
+        request,
+        "execution/import.html",
+        {
+            "columns": imports.COLUMNS,
+            "month_headings": imports.MONTH_HEADINGS,
+            "rule": imports.REPLACE_RULE,
+            "titles": titles[:IMPORT_NAMES],
+            "more_titles": len(titles) > IMPORT_NAMES,
+            "recent": jobs.recent(request.org, ["actuals"]),
+        },
+    )
+
+
+@org_view()
+@require_GET
+def actual_import_template(request, fmt: str):
+    """An example finance export to fill in: the columns and three example rows."""
+    from django.http import Http404
+
+    from cairn.core.tabular import FORMATS, download, write_table
+    from cairn.execution import imports
+
+    if fmt not in FORMATS:
+        raise Http404
+    headers, rows = imports.template_rows(request.org.currency)
+    return download(write_table(headers, rows, fmt), f"cairn-spend-template.{fmt}", fmt)

@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def fits(page, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 844})
+    page.wait_for_timeout(300)  # charts redraw at the new width on their next frame
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
