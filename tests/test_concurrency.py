@@ -170,6 +170,17 @@ def test_concurrent_saves_one_winner_per_version_and_different_goals_all_saved(t
         different_goals_at_once(site, world["goals"][1:])
 
 
+def test_the_same_with_sqlite_named_by_database_url(tmp_path, world):
+    """``DATABASE_URL=sqlite:///…``, as people configure it, races the same (on PostgreSQL
+    the server is named by its URL either way)."""
+    database = world["database"]
+    if "SQLITE_PATH" in database:
+        database = {"DATABASE_URL": f"sqlite:///{database['SQLITE_PATH']}"}
+    with server(tmp_path, {**world, "database": database}) as site:
+        same_goal_races(site, world["goals"][0])
+        different_goals_at_once(site, world["goals"][1:])
+
+
 def same_goal_races(site: Site, goal: BusinessGoal, rounds: int = 3) -> None:
     """Rounds of WRITERS saves of one goal from the same version (PUT, PATCH and the web form
     in turn): one is saved, the others are conflicts, the stored title is the winner's."""
