@@ -15,6 +15,12 @@ urlpatterns = [
     path("execution/reports/<int:report_id>/delete/", v.report_delete, name="report_delete"),
     path("execution/spend/", v.spend_list, name="spend"),
     path("execution/spend/new/", v.actual_create, name="actual_create"),
+    path("execution/spend/import/", v.actual_import, name="actual_import"),
+    path(
+        "execution/spend/import/template.<str:fmt>",
+        v.actual_import_template,
+        name="actual_import_template",
+    ),
     path("execution/spend/<int:actual_id>/edit/", v.actual_edit, name="actual_edit"),
     path("execution/spend/<int:actual_id>/delete/", v.actual_delete, name="actual_delete"),
     path("execution/benefits/", v.benefit_list, name="benefits"),

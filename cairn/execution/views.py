@@ -223,7 +223,7 @@ def actual_import(request):
         {
             "columns": imports.COLUMNS,
             "month_headings": imports.MONTH_HEADINGS,
-            "rule": imports.REPLACE_RULE,
+            "import_rule": imports.REPLACE_RULE,
             "titles": titles[:IMPORT_NAMES],
             "more_titles": len(titles) > IMPORT_NAMES,
             "recent": jobs.recent(request.org, ["actuals"]),

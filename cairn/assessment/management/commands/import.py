@@ -11,13 +11,14 @@ from cairn.core.services import org_by_slug
 
 class Command(BaseCommand):
     help = (
-        "Import teams, capabilities, processes, applications or KPI measurements from a .csv or "
-        ".xlsx file. All rows or none: a bad file prints every problem and changes nothing."
+        "Import teams, capabilities, processes, applications, KPI measurements or actual spend "
+        "(the finance system's export) from a .csv or .xlsx file. All rows or none: a bad file "
+        "prints every problem and changes nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="The organisation's slug.")
-        parser.add_argument("kind", choices=[*sorted(importers.KINDS), "measurements"])
+        parser.add_argument("kind", choices=[*sorted(importers.KINDS), "measurements", "actuals"])
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, org, kind, file, **options):
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         progress = self.progress_bar(file) if sys.stderr.isatty() else None
-        if kind == "measurements":
-            return self.measurements(organization, file, progress)
+        if kind in ("measurements", "actuals"):
+            return self.streamed(organization, file, progress, kind)
         spec = importers.KINDS[kind]
         with file.open("rb") as handle:
             try:
@@ -47,13 +48,16 @@ class Command(BaseCommand):
             )
         )
 
-    def measurements(self, organization, file: Path, progress) -> None:
+    def streamed(self, organization, file: Path, progress, kind: str) -> None:
+        """Measurements or actuals: each import returns (added, updated or replaced)."""
+        from cairn.execution import imports as actuals
         from cairn.kpis import services
 
+        importer = actuals.import_file if kind == "actuals" else services.import_file
         started = time.monotonic()
         with file.open("rb") as handle:
             try:
-                added, updated = services.import_file(
+                added, updated = importer(
                     organization,
                     handle,
                     file.name,
@@ -61,18 +65,19 @@ class Command(BaseCommand):
                     via=AuditVia.CLI,
                     progress=progress,
                 )
-            except services.ImportRefused as e:
+            except importers.ImportRefused as e:
                 if progress:
                     self.stderr.write("")
                 self.refused(e.report)
         if progress:
             self.stderr.write("")
         seconds = time.monotonic() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Measurements: {added:,} added, {updated:,} updated in {seconds:.1f} s."
-            )
+        counts = (
+            f"Spend: {added:,} added, replacing {updated:,} recorded before"
+            if kind == "actuals"
+            else f"Measurements: {added:,} added, {updated:,} updated"
         )
+        self.stdout.write(self.style.SUCCESS(f"{counts} in {seconds:.1f} s."))
 
     def refused(self, report) -> None:
         self.stderr.write(f"Nothing was imported: {report.summary()}.")
