@@ -334,6 +334,7 @@ class ActualsImportTests(CairnTestCase):
         job = ImportJob.objects.get(kind="actuals")
         self.assertRedirects(response, self.url("import_job", job.pk))
         self.assertEqual((job.state, job.result), (ImportState.DONE, {"added": 1, "replaced": 1}))
+        self.assertEqual(job.rows_read, 1)  # rows of the file: what was replaced is not one
         done = self.client.get(self.url("import_job", job.pk))
         self.assertContains(done, "Spend imported:</strong> 1 added, replacing 1 recorded before")
         self.assertContains(done, "See spend against plan")
@@ -353,6 +354,17 @@ class ActualsImportTests(CairnTestCase):
         # No file: said, nothing queued.
         response = self.client.post(self.url("execution:actual_import"), {}, follow=True)
         self.assertContains(response, "Choose a file to import.")
+
+    def test_the_spend_page_shows_an_import_at_once(self):
+        """Its figures are cached under the organisation's data version; the import's audit
+        events move it on."""
+        self.login("editor")
+        self.assertContains(self.client.get(self.url("execution:spend")), "$120")
+        rows = [HEADER, ["Clean the data", "2026-11", "4321", "", "", ""]]
+        self.run_import(rows)
+        page = self.client.get(self.url("execution:spend"))
+        self.assertContains(page, "$4,321")
+        self.assertNotContains(page, "$120")
 
     def test_viewers_see_no_import_button(self):
         self.login("viewer")

@@ -119,7 +119,9 @@ def run(job_id: int, importer: Importer) -> None:
         # Recorded even when the import raised (then re-raised for the worker's log).
         rows = progress.rows  # reported every ~1000 rows; the counts say the last ones
         if state == ImportState.DONE:
-            rows = max(rows, sum(v for v in result.values() if isinstance(v, int)))
+            # Rows of the file; an import's other counts ("replaced") are not rows.
+            counts = ("added", "updated", "unchanged")
+            rows = max(rows, sum(result.get(k, 0) for k in counts))
         try:
             ImportChunk.objects.filter(job=job).delete()
             _save(job, state=state, result=result, finished=timezone.now(), rows_read=rows)

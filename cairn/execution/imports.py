@@ -122,7 +122,7 @@ COLUMNS: list[Column] = [
         MonthColumn(
             name,
             help="The month the spend was booked in: 2026-11, or any date in it "
-            "(an Excel date works). One of period, month or date.",
+            "(an Excel date works).",
         )
         for name in MONTH_HEADINGS
     ),
