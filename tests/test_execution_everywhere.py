@@ -93,7 +93,8 @@ class InitiativePageTests(EverywhereCase):
         self.login("viewer")
         url = self.url("portfolio:initiative_detail", self.first.pk)
         # the page's 4 + 16, its roadmap slot (plan and organisation: 2), and
-        # execution.figures for this initiative (5)
+        # execution.figures for this initiative, not cached (plan, initiative, first reports,
+        # spend, open milestones: 5)
         self.assertQueryCount(4 + 16 + 2 + 5, self.client.get, url)
         for n in range(5):
             more = Initiative.objects.create(

@@ -50,8 +50,8 @@ class DestinationPageTests(CairnTestCase):
         for name, args, expected in [
             # goals, interviews, pain points, members, SWOT, capabilities, applications,
             # initiatives, scenarios, roadmap items placed, milestones
-            # + the execution card's 10, the 14 checklist steps, not all done
-            ("org_home", [], 4 + 1 + 11 + 10 + 14),
+            # + the execution card's 11, the 14 checklist steps, not all done
+            ("org_home", [], 4 + 1 + 11 + 11 + 14),
             ("goals:interview_list", [], 4 + 1),  # interviews with pain counts
             ("goals:interview_detail", [self.interview.pk], 4 + 3),  # interview, pains, goals
             ("goals:painpoint_list", [], 4 + 2),  # pains with interviews, their goals

@@ -132,12 +132,13 @@ class RoadmapPageTests(CairnTestCase):
         # Every page: session, user, membership+organisation, switcher (4); the roadmap read
         # (plan, items with initiatives, efforts, dependencies, goals, teams, capacities, budget
         # lines and their amounts, scored initiatives 3, criteria: 13); then the page's own.
-        # The Gantt and the board add how each initiative is going (execution.figures: plan,
-        # initiatives with their latest report, first reports, spend, open milestones: 5).
+        # The Gantt and the board add how each initiative is going (execution.figures: the
+        # data version it is cached under, plan, initiatives with their latest report, first
+        # reports, spend, open milestones: 6).
         pages = [
-            ("roadmap:gantt", [], 18 + 5),  # + milestones
+            ("roadmap:gantt", [], 18 + 6),  # + milestones
             ("roadmap:capacity", [], 17),
-            ("roadmap:board", [], 18 + 5),  # + milestones
+            ("roadmap:board", [], 18 + 6),  # + milestones
             ("roadmap:resources", [], 9),  # plan, teams, capacities, lines, their amounts
             ("roadmap:milestones", [], 5),
         ]
