@@ -244,6 +244,14 @@ PAYLOADS = {
     "glossary": {"term": "{method}", "meaning": "A term"},
     "ai-use-cases": {"title": "{method} bot", "description": "Answers", "purpose": "chatbot"},
     "ai-policies": {"area": "data", "title": "{method} policy", "text": "Only public data."},
+    "status-reports": {
+        "reported_on": "2026-01-05",
+        **dict.fromkeys(("health", "scope_health", "schedule_health", "cost_health"), "green"),
+        "percent_complete": 10,
+        "progress": "{method} started",
+    },
+    "actuals": {"items": [{"month": "2026-10-01", "amount": "50.00"}]},
+    "benefits": {"change": 2, "due": "2027-06-30"},
 }
 
 
@@ -271,6 +279,8 @@ class ApiIsolationTests(MatrixBase):
 
     def call(self, persona, method, path, *, own=True, org="acme"):
         collection = path.split("/")[5] if path.count("/") >= 5 else ""
+        if path.endswith("/status-reports"):  # on an initiative under way: the roadmap's first
+            collection = "status-reports"
         payload = {
             k: v.replace("{method}", method) if isinstance(v, str) else v
             for k, v in PAYLOADS.get(collection, {}).items()
@@ -294,6 +304,10 @@ class ApiIsolationTests(MatrixBase):
             }
         if collection == "milestones":
             payload["initiative_id"] = self.roadmap["second"].pk
+        if collection == "actuals":
+            payload["items"] = [{**payload["items"][0], "initiative_id": self.roadmap["first"].pk}]
+        if collection == "benefits":
+            payload.update(initiative_id=self.roadmap["first"].pk, kpi_id=self.ascent["kpi"].pk)
         item = self.objects(own)
         id_by_collection = {
             "goals": item["goal_id"],
@@ -323,6 +337,8 @@ class ApiIsolationTests(MatrixBase):
             "ai-use-cases": item["usecase_id"],
             "ai-policies": item["policy_id"],
             "documents": item["document_id"],
+            "benefits": item["benefit_id"],
+            "status-reports": (self.roadmap if own else self.other_roadmap)["first"].pk,
             # the completed review for what changed since it; an open one to change
             "reviews": item["review_id"] if path.endswith("/changes") else self.open_review(own),
         }

@@ -13,6 +13,7 @@ from cairn.core import throttle
 from cairn.core.models import Membership
 from cairn.core.services import ConflictError, ServiceError
 from cairn.documents.api import router as documents_router
+from cairn.execution.api import router as execution_router
 from cairn.goals.api import router as goals_router
 from cairn.governance.api import router as guideposts_router
 from cairn.kpis.api import router as ascent_router
@@ -184,3 +185,4 @@ api.add_router("", guideposts_router)
 api.add_router("", language_router)
 api.add_router("", aigov_router)
 api.add_router("", documents_router)
+api.add_router("", execution_router)
