@@ -216,3 +216,23 @@ class TemplateTests(CairnTestCase):
         )
         self.assertContains(refused, "Choose a starting point from the list.")
         self.assertFalse(Organization.objects.filter(name="Sneaky").exists())
+
+
+class CoverageTests(CairnTestCase):
+    def test_every_kind_of_row_is_in_the_file(self):
+        """A new model of an organisation's data that the export forgot would be lost by a
+        round trip (and by a backup restored from it)."""
+        from django.apps import apps
+
+        from cairn.core.models import OrgModel
+
+        kept = set(transfer.ORDER)
+        missing = sorted(
+            m._meta.label
+            for m in apps.get_models()
+            if issubclass(m, OrgModel) and m._meta.label not in kept
+        )
+        self.assertEqual(missing, [])
+        exported = transfer.export(self.org)["tables"]
+        for label in ("execution.StatusReport", "execution.Actual", "execution.Benefit"):
+            self.assertEqual(len(exported[label]), 1, label)

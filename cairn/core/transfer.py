@@ -66,6 +66,9 @@ ORDER = [
     "aigov.AiPolicy",
     "aigov.AiUseCase",
     "documents.StrategyDocument",
+    "execution.StatusReport",
+    "execution.Actual",
+    "execution.Benefit",
 ]
 SKIPPED = {"id", "organization", "created", "updated", "created_by", "version", "pdf"}
 SETTINGS = (
