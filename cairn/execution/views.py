@@ -63,6 +63,7 @@ def initiative(request, initiative_id: int):
     found = services.figures(request.org, pks=[obj.pk])
     row = services.rows(request.org, found=found, monthly=True)[0] if found else None
     months = sorted(set(row.plan_by_month) | set(row.actual_by_month)) if row else []
+    promised = services.benefits(request.org, initiative_id=obj.pk)
     return render(
         request,
         "execution/initiative.html",
@@ -71,11 +72,54 @@ def initiative(request, initiative_id: int):
             "row": row,
             "reports": StatusReport.objects.filter(initiative=obj).select_related("created_by"),
             "months": [(m, row.plan_by_month.get(m), row.actual_by_month.get(m)) for m in months],
-            "benefits": services.benefits(request.org, initiative_id=obj.pk),
+            "benefits": promised,
+            "benefit_charts": _benefit_charts(promised),
             "can_report": obj.status in services.UNDER_WAY,
             "rules": RULES,
         },
     )
+
+
+def _benefit_charts(promised) -> list[dict]:
+    """For each benefit under way: its KPI's values since a month before the initiative
+    started, and the promise as a straight path from the value at the start to the promised
+    value by its date (the KPI page's chart, with the promise for a target)."""
+    from datetime import timedelta
+
+    from cairn.kpis.models import Measurement
+
+    shown = [b for b in promised if b.started is not None and b.baseline is not None]
+    since = min((b.started for b in shown), default=None)
+    series: dict[int, list] = {}
+    if shown:
+        for kpi_id, day, value in (
+            Measurement.objects.filter(
+                kpi_id__in={b.benefit.kpi_id for b in shown}, date__gte=since - timedelta(days=31)
+            )
+            .order_by("date")
+            .values_list("kpi_id", "date", "value")
+        ):
+            series.setdefault(kpi_id, []).append((day, value))
+    charts = []
+    for b in shown:
+        kpi = b.benefit.kpi
+        sign = 1 if kpi.direction == "up" else -1
+        values = [(d, v) for d, v in series.get(kpi.pk, []) if d >= b.started - timedelta(days=31)]
+        charts.append(
+            {
+                "id": b.benefit_id,
+                "title": f"{kpi.name}: {b.realised.state.label.lower()}",
+                "data": {
+                    "unit": kpi.unit,
+                    "values": [(d.isoformat(), v) for d, v in values],
+                    "baseline": (b.started.isoformat(), b.baseline),
+                    "target": (b.benefit.due.isoformat(), b.baseline + sign * b.benefit.change),
+                    "pathLabel": "The promise's path",
+                    "targetLabel": "Promised",
+                },
+            }
+        )
+    return charts
 
 
 @org_view(Role.EDITOR)

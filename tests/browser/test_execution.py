@@ -55,6 +55,12 @@ def test_report_spend_and_benefits(page, live_server, screenshot):
     expect(row.get_by_text("Needs attention")).to_be_visible()
     expect(row.get_by_text("35%")).to_be_visible()
 
+    patching = Initiative.objects.get(title="Keep current systems patched")
+    page.goto(f"{live_server.url}/o/summit/execution/initiatives/{patching.pk}/")
+    expect(page.locator("canvas[id^=benefit-]").first).to_be_visible()
+    fits(page, 390)
+    screenshot("execution-benefit-charts")
+
     page.goto(f"{live_server.url}/o/summit/execution/spend/")
     first = page.locator("tbody tr").first
     expect(first).to_contain_text("Keep current systems patched")  # the one overspend

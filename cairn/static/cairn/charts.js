@@ -234,12 +234,12 @@
     }];
     if (data.baseline && data.target) {
       sets.push({
-        label: "Straight path to the target", data: [data.baseline, data.target].map(([d, v]) => ({ x: t(d), y: v })),
+        label: data.pathLabel || "Straight path to the target", data: [data.baseline, data.target].map(([d, v]) => ({ x: t(d), y: v })),
         borderColor: "#667382", borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0,
       });
       const first = Math.min(values.length ? values[0].x : t(data.baseline[0]), t(data.baseline[0]));
       sets.push({
-        label: "Target", data: [{ x: first, y: data.target[1] }, { x: t(data.target[0]), y: data.target[1] }],
+        label: data.targetLabel || "Target", data: [{ x: first, y: data.target[1] }, { x: t(data.target[0]), y: data.target[1] }],
         borderColor: "#2fb344", borderWidth: 1.5, borderDash: [2, 3], pointRadius: [0, 5],
         pointStyle: "rectRot", pointBackgroundColor: "#2fb344",
       });
