@@ -1,5 +1,5 @@
 """Summit's execution: a year of monthly reports on the patching programme (lately amber),
-a red report on the backup tests (a restore failed), no report yet on the help-desk
+a red report on the backup tests (a restore failed; a roadblock), no report yet on the help-desk
 knowledge base; a year of spend from the finance export with one overspend; and four
 promised benefits, one of each story: realised, on the way, behind, missed.
 
@@ -53,6 +53,7 @@ def load(org, actor) -> None:
     today = timezone.localdate()
     this_month = today.replace(day=1)
     _reports(org, actor, titles, this_month)
+    _roadblock(org, actor, titles, today)
     _spend(org, actor, titles, this_month)
     _benefits(org, actor, titles, today)
 
@@ -123,6 +124,23 @@ def _reports(org, actor, titles, this_month: date) -> None:
         health="red",
         next_steps="Rebuild the backup job with the vendor; test again within two weeks.",
         needs="Approve two days of the vendor's engineer (€2,400) this month.",
+    )
+
+
+def _roadblock(org, actor, titles, today: date) -> None:
+    """The red report's cause, held up where the committee can remove it."""
+    from cairn.governance.models import Roadblock
+
+    ensure(
+        Roadblock,
+        org,
+        actor,
+        lookup={"description": "The backup vendor's engineer is booked until next month"},
+        defaults={
+            "initiative": titles[BACKUPS],
+            "since": today - timedelta(days=12),
+            "who_can_remove": "The IT director, by approving two days of a second engineer",
+        },
     )
 
 
