@@ -220,6 +220,16 @@ class FieldError(Exception):
         ]
 
 
+def item_problems(problems) -> Status:
+    """The 422 of a bulk call refused whole: each problem ``(index, field, message)`` at
+    ``["body", "items", index, field]``, as a field error of the body would be."""
+    detail = [
+        {"loc": ["body", "items", index, field], "msg": message, "type": "invalid"}
+        for index, field, message in problems
+    ]
+    return Status(422, {"detail": detail})
+
+
 # Pydantic's words for a number out of bounds, and the plain ones forms and imports use.
 _PLAIN = {
     "less_than_equal": ("le", too_large_message),

@@ -18,6 +18,7 @@ from cairn.api.common import (
     RowOut,
     Version,
     crud,
+    item_problems,
     membership_for,
     org_row,
 )
@@ -165,11 +166,7 @@ def record_actuals(request, org: str, payload: ActualsIn):
             via=AuditVia.API,
         )
     except bulk.ActualsRefused as e:
-        detail = [
-            {"loc": ["body", "items", index, field], "msg": message, "type": "invalid"}
-            for index, field, message in e.problems
-        ]
-        return HttpStatus(422, {"detail": detail})
+        return item_problems(e.problems)
     return HttpStatus(201, {"added": added})
 
 

@@ -19,6 +19,7 @@ from cairn.api.common import (
     Version,
     crud,
     ids,
+    item_problems,
     membership_for,
     org_row,
 )
@@ -217,11 +218,7 @@ def record_measurements(request, org: str, payload: BulkIn):
             membership.organization, items, actor=request.auth, via=AuditVia.API
         )
     except services.MeasurementError as e:
-        detail = [
-            {"loc": ["body", "items", index, field], "msg": message, "type": "invalid"}
-            for index, field, message in e.problems
-        ]
-        return HttpStatus(422, {"detail": detail})
+        return item_problems(e.problems)
     return HttpStatus(201, {"added": added, "updated": updated})
 
 
