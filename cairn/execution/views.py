@@ -73,53 +73,11 @@ def initiative(request, initiative_id: int):
             "reports": StatusReport.objects.filter(initiative=obj).select_related("created_by"),
             "months": [(m, row.plan_by_month.get(m), row.actual_by_month.get(m)) for m in months],
             "benefits": promised,
-            "benefit_charts": _benefit_charts(promised),
+            "benefit_charts": services.benefit_charts(promised),
             "can_report": obj.status in services.UNDER_WAY,
             "rules": RULES,
         },
     )
-
-
-def _benefit_charts(promised) -> list[dict]:
-    """For each benefit under way: its KPI's values since a month before the initiative
-    started, and the promise as a straight path from the value at the start to the promised
-    value by its date (the KPI page's chart, with the promise for a target)."""
-    from datetime import timedelta
-
-    from cairn.kpis.models import Measurement
-
-    shown = [b for b in promised if b.started is not None and b.baseline is not None]
-    since = min((b.started for b in shown), default=None)
-    series: dict[int, list] = {}
-    if shown:
-        for kpi_id, day, value in (
-            Measurement.objects.filter(
-                kpi_id__in={b.benefit.kpi_id for b in shown}, date__gte=since - timedelta(days=31)
-            )
-            .order_by("date")
-            .values_list("kpi_id", "date", "value")
-        ):
-            series.setdefault(kpi_id, []).append((day, value))
-    charts = []
-    for b in shown:
-        kpi = b.benefit.kpi
-        sign = 1 if kpi.direction == "up" else -1
-        values = [(d, v) for d, v in series.get(kpi.pk, []) if d >= b.started - timedelta(days=31)]
-        charts.append(
-            {
-                "id": b.benefit_id,
-                "title": f"{kpi.name}: {b.realised.state.label.lower()}",
-                "data": {
-                    "unit": kpi.unit,
-                    "values": [(d.isoformat(), v) for d, v in values],
-                    "baseline": (b.started.isoformat(), b.baseline),
-                    "target": (b.benefit.due.isoformat(), b.baseline + sign * b.benefit.change),
-                    "pathLabel": "The promise's path",
-                    "targetLabel": "Promised",
-                },
-            }
-        )
-    return charts
 
 
 @org_view(Role.EDITOR)
@@ -179,15 +137,7 @@ def spend_list(request):
     actuals = recorded.select_related("initiative", "budget_line")[:PER_PAGE]
     found = services.figures(request.org)
     lines = services.budget_lines(request.org, found)
-    charts = [
-        {
-            "labels": [f"{m:%b %Y}" for m in line.months],
-            "plan": line.plan,
-            "actual": line.actual,
-            "forecast": line.forecast,
-        }
-        for line in lines
-    ]
+    charts = [line.chart() for line in lines]
     page = _page(request, sorted(found, key=lambda f: (-f.spend.variance, f.title)))
     return render(
         request,
@@ -216,14 +166,7 @@ actual_create, actual_edit, actual_delete = model_views(
 def benefit_list(request):
     everything = services.benefits(request.org, attach=False)
     page = Paginator(everything, 2 * PER_PAGE).get_page(request.GET.get("page"))
-    found = services.attach_benefits(list(page))
-    spent = services.spent_by_initiative(request.org)
-    for row in found:
-        row.spent = spent.get(row.benefit.initiative_id)
-    by_goal: dict[str, list] = {}
-    for row in found:  # under each goal its KPI measures
-        for goal in [g.title for g in row.benefit.kpi.goals.all()] or ["Not linked to a goal"]:
-            by_goal.setdefault(goal, []).append(row)
+    found, by_goal = services.register(list(page))
     return render(
         request,
         "execution/benefits.html",
