@@ -219,13 +219,39 @@ class QueryCountTests(CairnTestCase):
                 due=date(2027, 6, 30),
             )
 
-    def count(self, name: str) -> int:
+    def count(self, name: str, *args) -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as ctx:
-            self.assertEqual(self.client.get(self.url(name)).status_code, 200)
+            self.assertEqual(self.client.get(self.url(name, *args)).status_code, 200)
         return len(ctx.captured_queries)
+
+    def test_an_initiative_page_is_constant_in_its_reports_spend_and_benefits(self):
+        self.login("viewer")
+        initiative = self.execution["report"].initiative
+        RoadmapItem.objects.filter(initiative=initiative).update(start=0, duration=8)
+
+        def more(n: int, offset: int) -> None:
+            for k in range(n):
+                month = date(2025, 1, 1) + timedelta(days=31 * (k + offset))
+                StatusReport.objects.create(
+                    organization=self.org, initiative=initiative, reported_on=month,
+                    health="green", scope_health="green", schedule_health="green",
+                    cost_health="green", percent_complete=5, progress="Fine.",
+                )  # fmt: skip
+                Actual.objects.create(
+                    organization=self.org, initiative=initiative, month=month, amount=10
+                )
+                Benefit.objects.create(
+                    organization=self.org, initiative=initiative, kpi=self.ascent["kpi"],
+                    change=1 + k, due=date(2027, 6, 30),
+                )  # fmt: skip
+
+        more(2, 0)
+        small = self.count("execution:initiative", initiative.pk)
+        more(8, 2)
+        self.assertEqual(self.count("execution:initiative", initiative.pk), small)
 
     def test_constant_in_the_number_of_initiatives(self):
         self.login("viewer")
