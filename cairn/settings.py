@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "cairn.aigov",
     "cairn.documents",
     "cairn.execution",
+    "cairn.notifications",
+    "cairn.webhooks",
     "cairn.api",
 ]
 

@@ -34,6 +34,8 @@ org_patterns = [
     path("", include("cairn.aigov.urls")),
     path("", include("cairn.documents.urls")),
     path("", include("cairn.execution.urls")),
+    path("", include("cairn.notifications.urls")),
+    path("", include("cairn.webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,5 @@
+"""REST endpoints of webhooks."""
+
+from ninja import Router
+
+router = Router(tags=["Webhooks"])
