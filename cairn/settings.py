@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from cairn.core import email_url
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cairn.core.context_processors.cairn",
+                "cairn.notifications.context_processors.inbox",
             ],
         },
     },
@@ -213,6 +216,26 @@ TASKS = {
         )
     }
 }
+
+# --- E-mail: one EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://, console://, file://DIR).
+# Unset, mails are written as .eml files to var/mail (DATA_DIR/mail) for development.
+# EMAIL_BACKEND, when set, wins (e.g. a django-anymail provider backend, see docs/email.md).
+for _name, _value in email_url.parse(
+    os.environ.get("EMAIL_URL", "file://mail"), base=DATA_DIR
+).items():
+    globals()[_name] = _value
+if os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15)  # seconds for the mail server to answer
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cairn <cairn@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's public address, for every link in a mail or a webhook (no trailing slash).
+CAIRN_BASE_URL = os.environ.get("CAIRN_BASE_URL", "http://localhost:8000").rstrip("/")
+# Webhooks may reach private and loopback addresses only when the installation allows it.
+CAIRN_WEBHOOKS_ALLOW_PRIVATE = envbool("CAIRN_WEBHOOKS_ALLOW_PRIVATE", "0")
+# The worker runs these every so many seconds (the reminders decide their own slots).
+CAIRN_PERIODIC = [("cairn.notifications.tasks.tick", envint("CAIRN_TICK_SECONDS", 60))]
+CAIRN_REMIND_EVERY_MINUTES = envint("CAIRN_REMIND_EVERY_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from cairn.core import import_views
 from cairn.core import views as core
 from cairn.governance import views as governance
 from cairn.kpis import views as kpis
+from cairn.notifications.urls import site_patterns as notification_patterns
 
 org_patterns = [
     path("", kpis.dashboard, name="org_home"),
@@ -55,6 +56,7 @@ urlpatterns = [
     path("orgs/import/", core.organization_import, name="organization_import"),
     path("join/<str:key>/", core.join, name="join"),
     path("calendar/<str:key>.ics", governance.calendar_feed, name="calendar_feed"),
+    *notification_patterns,
     path("o/<slug:org_slug>/", include(org_patterns)),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

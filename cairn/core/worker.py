@@ -39,6 +39,7 @@ from django.db import (
 )
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django_tasks_db.compat import TaskContext, TaskResultStatus, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker as LibraryWorker
 from django_tasks_db.models import DBTaskResult
@@ -156,12 +157,17 @@ class Worker(LibraryWorker):
     """django_tasks_db's worker with a loop that survives database errors and a sweep that
     recovers the jobs of lost workers."""
 
-    def __init__(self, *, lease: float, max_attempts: int, **kwargs) -> None:
+    def __init__(
+        self, *, lease: float, max_attempts: int, periodic: list | tuple = (), **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.lease = lease
         self.max_attempts = max_attempts
         self._next_sweep = 0.0
         self._backoff = 0.0
+        # (dotted path, seconds): work the worker does on its own every so often (the
+        # reminders); each call gets the worker's id. Not in batch mode.
+        self.periodic = [[import_string(path), every, 0.0] for path, every in periodic]
 
     def run(self) -> None:
         logger.info(
@@ -197,12 +203,28 @@ class Worker(LibraryWorker):
                 max_attempts=self.max_attempts,
             )
             self._next_sweep = time.monotonic() + SWEEP_EVERY
+        self.run_periodic()
         job = self.claim()
         self._backoff = 0.0  # the database answers again
         if job is None:
             return None if self.batch else False
         self.run_task(job)
         return True
+
+    def run_periodic(self) -> None:
+        """Run each periodic piece of work that is due. A failure is logged and tried again
+        at its next time; a database error is left to the loop's wait."""
+        for entry in self.periodic:
+            work, every, next_at = entry
+            if time.monotonic() < next_at:
+                continue
+            entry[2] = time.monotonic() + every
+            try:
+                work(self.worker_id)
+            except DB_ERRORS:
+                raise
+            except Exception:
+                logger.exception("Periodic work %s failed", work.__qualname__)
 
     def claim(self) -> DBTaskResult | None:
         """Take the next ready job and mark it RUNNING under this worker's id."""

@@ -34,6 +34,13 @@ class Command(db_worker.Command):
             help="Workers a job may lose before it is marked failed (default: %(default)s)",
         )
 
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="Do not run the periodic work (the reminders every few minutes); batch mode "
+            "never runs it",
+        )
+
     def handle(self, *, verbosity, queue_name, exclude_queues, reload, batch, **options):
         self.configure_logging(verbosity)
         queue_names = queue_name.split(",")
@@ -51,6 +58,9 @@ class Command(db_worker.Command):
             worker_id=options["worker_id"] or new_worker_id(),
             lease=options["lease"],
             max_attempts=options["max_attempts"],
+            periodic=()
+            if batch or options["no_periodic"]
+            else getattr(settings, "CAIRN_PERIODIC", ()),
         )
         if reload and not batch:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
