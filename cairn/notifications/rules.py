@@ -109,7 +109,7 @@ class Facts:
 
 def facts(org: Organization, today: date) -> Facts:
     """Everything the rules need, in 15 queries whatever the size of the data: KPIs, actions
-    not done, the execution figures (six queries) and the initiatives' owners, the committee's
+    not done, the execution figures (five queries) and the initiatives' owners, the committee's
     members, the meetings coming (and their agendas), the proposals, the reviews not done and
     the policies with a review date."""
     horizon = today + timedelta(days=max(MEETING_NOTICE_DAYS, ACTION_NOTICE_DAYS))
