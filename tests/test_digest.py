@@ -51,9 +51,13 @@ class DigestTests(CairnTestCase):
         )
         kpi_services.record_one(self.ascent["kpi"], self.today, 130, actor=self.owner)
         kpi_services.record_one(self.ascent["kpi"], self.today - timedelta(days=1), 129, actor=None)
+        kpi_services.record_one(self.ascent["kpi"], self.today, 131, actor=self.owner)  # again
         found = digest(self.org, self.start, self.today)
         activity = reverse("activity", args=["acme"])
         counted = dict(found.changed)
+        self.assertEqual(
+            counted.get("2 measurements added, 1 changed."), f"{activity}?type=kpis.measurement"
+        )
         self.assertEqual(counted.get("1 decision added."), f"{activity}?type=governance.decision")
         self.assertIn("1 initiative changed.", counted)
         self.assertIn(

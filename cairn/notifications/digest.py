@@ -80,13 +80,11 @@ def _counts(org: Organization, since: datetime) -> list[Line]:
         by_type.setdefault(object_type, {})[action] = n
     activity = reverse("activity", args=[org.slug])
     lines = []
+    order = list(ACTIONS)
     for object_type, actions in sorted(by_type.items(), key=lambda kv: -sum(kv[1].values())):
-        parts = [f"{n} {ACTIONS.get(action, action)}" for action, n in actions.items() if n]
-        first, *rest = parts
-        count, _, verb = first.partition(" ")
-        text = _names(object_type, int(count)) + f" {verb}"
-        if rest:
-            text += ", " + ", ".join(rest)
+        (first, n), *rest = sorted(actions.items(), key=lambda an: order.index(an[0]))
+        text = f"{_names(object_type, n)} {ACTIONS[first]}"
+        text += "".join(f", {m} {ACTIONS[action]}" for action, m in rest)
         lines.append((text + ".", f"{activity}?type={object_type}"))
     return lines
 

@@ -82,6 +82,14 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class Coming:
+    """A planned meeting of the committee and the titles of its agenda points."""
+
+    meeting: Meeting
+    agenda: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UnderWay:
     """An initiative under way, as the execution figures see it, with its owner."""
 
@@ -101,7 +109,7 @@ class Facts:
     initiatives: tuple[UnderWay, ...]  # approved or in progress
     committee_id: int | None
     member_ids: tuple[int, ...]  # the committee members who have access to Cairn
-    meetings: tuple[Meeting, ...]  # planned, each with ``agenda_titles``
+    meetings: tuple[Coming, ...]  # planned, within the next days
     proposals: tuple[Proposal, ...]  # initiatives waiting for the committee's decision
     reviews: tuple[Review, ...]  # not completed
     policies: tuple[AiPolicy, ...]  # with a review date
@@ -147,8 +155,6 @@ def facts(org: Organization, today: date) -> Facts:
         .values_list("meeting_id", "title")
     ):
         agendas.setdefault(meeting_id, []).append(title)
-    for m in meetings:
-        m.agenda_titles = tuple(agendas.get(m.pk, ()))
     proposals = tuple(
         Proposal(pk, title)
         for pk, title in Initiative.objects.filter(organization=org, status=Status.PROPOSED)
@@ -168,7 +174,7 @@ def facts(org: Organization, today: date) -> Facts:
         initiatives=tuple(UnderWay(f, owners.get(f.pk, "")) for f in found),
         committee_id=committee,
         member_ids=members,
-        meetings=tuple(meetings),
+        meetings=tuple(Coming(m, tuple(agendas.get(m.pk, ()))) for m in meetings),
         proposals=proposals,
         reviews=reviews,
         policies=policies,
@@ -422,12 +428,12 @@ def meeting_soon(f: Facts, today: date) -> list[Due]:
     if not f.member_ids:
         return []
     out = []
-    for m in f.meetings:
+    for coming in f.meetings:
+        m, agenda = coming.meeting, coming.agenda
         left = (m.held_on - today).days
         if not 0 < left <= MEETING_NOTICE_DAYS:
             continue
         when = "tomorrow" if left == 1 else f"in {left} days"
-        agenda = getattr(m, "agenda_titles", ())
         page = _url(f.slug, "governance:meeting_detail", m.pk)
         out.append(
             Due(
