@@ -186,7 +186,9 @@ def send_one(mail_id: int, *, connection=None, now: datetime | None = None) -> s
         return None
     mail = OutgoingMail.objects.get(pk=mail_id)
     try:
-        message(mail).send(connection=connection)  # raises on refusal, with the server's words
+        email = message(mail)
+        email.connection = connection
+        email.send()  # raises on refusal, with the server's words
     except Exception as error:  # noqa: BLE001 - any failure of the mail server is recorded
         reason = f"{type(error).__name__}: {error}"[:500]
         if connection is not None:  # a broken connection is opened afresh for the next mail
