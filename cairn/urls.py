@@ -7,6 +7,7 @@ from cairn.core import import_views
 from cairn.core import views as core
 from cairn.governance import views as governance
 from cairn.kpis import views as kpis
+from cairn.notifications import accounts
 from cairn.notifications.urls import site_patterns as notification_patterns
 
 org_patterns = [
@@ -49,6 +50,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", accounts.password_reset, name="password_reset"),
+    path("accounts/password-reset/sent/", accounts.password_reset_done, name="password_reset_done"),
+    path(
+        "accounts/password-reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password-reset/done/",
+        accounts.password_reset_complete,
+        name="password_reset_complete",
+    ),
     path("profile/", core.profile, name="profile"),
     path("profile/password/", core.PasswordChange.as_view(), name="password_change"),
     path("profile/tokens/<int:token_id>/delete/", core.token_delete, name="token_delete"),

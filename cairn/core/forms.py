@@ -6,6 +6,7 @@ import calendar
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator as MaxValue
@@ -14,6 +15,9 @@ from django.db import models
 
 from cairn.core.models import Invitation, Organization, Role
 from cairn.core.money import DEFAULT_CURRENCY, number_problem
+from cairn.core.services import EMAIL_TAKEN
+
+User = get_user_model()
 
 
 def style_fields(form: forms.BaseForm) -> None:
@@ -303,6 +307,14 @@ class OrganizationForm(forms.ModelForm):
 
 
 class InvitationForm(forms.ModelForm):
+    # Not kept on the invitation: the link is sent there once, and the mail log shows it.
+    email = forms.EmailField(
+        label="Their e-mail address",
+        required=False,
+        max_length=254,
+        help_text="Optional. Cairn sends them the link too; you can still copy it here.",
+    )
+
     class Meta:
         model = Invitation
         fields = ("label", "role")
@@ -312,6 +324,39 @@ class InvitationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self)
+
+
+class PersonForm(StyledForm):
+    """A person's own name and e-mail address, the one Cairn's mails go to. A plain form,
+    so that a refused one leaves the signed-in user as it was."""
+
+    form = forms.CharField(widget=forms.HiddenInput, initial="details")  # which form of the page
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        required=False,
+        help_text="Where Cairn sends your reminders and password reset links.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
+        )
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"].strip())
+        others = User.objects.filter(email__iexact=email).exclude(pk=self.user.pk)
+        if email and others.exists():
+            raise ValidationError(EMAIL_TAKEN)
+        return email
 
 
 class RoleForm(StyledForm):

@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, router, transaction
 from django.dispatch import Signal
 from django.forms import ModelForm
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cairn.core import signals
 from cairn.core.models import (
     ApiToken,
     AuditAction,
@@ -364,8 +367,14 @@ def update_organization(org: Organization, changes: dict, *, actor, via=AuditVia
     return org
 
 
-def create_invitation(org: Organization, *, role: str, label: str, actor, via=AuditVia.WEB):
-    """Make a one-time join link; returns the invitation and its key (shown only once)."""
+@transaction.atomic
+def create_invitation(
+    org: Organization, *, role: str, label: str, actor, email: str = "", via=AuditVia.WEB
+):
+    """Make a one-time join link; returns the invitation and its key (shown only once).
+
+    With an ``email``, the link is also sent there (``signals.invitation_created``, acted on
+    by the notifications), in the same transaction: no invitation without its mail."""
     key = Invitation.new_key()
     invitation = Invitation.objects.create(
         organization=org,
@@ -376,6 +385,14 @@ def create_invitation(org: Organization, *, role: str, label: str, actor, via=Au
         expires=timezone.now() + Invitation.VALID_FOR,
     )
     record_change(invitation, None, actor=actor, via=via)
+    signals.invitation_created.send(
+        sender=Invitation,
+        invitation=invitation,
+        key=key,
+        email=email,
+        actor=actor,
+        link=settings.CAIRN_BASE_URL + reverse("join", args=[key]),
+    )
     return invitation, key
 
 
@@ -455,6 +472,21 @@ def create_api_token(user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
         user=user, name=name, prefix=key[6 : 6 + ApiToken.PREFIX_LENGTH], key_hash=hash_key(key)
     )
     return token, key
+
+
+EMAIL_TAKEN = "Another account already uses this e-mail address."
+
+
+@transaction.atomic
+def update_person(user: AbstractBaseUser, *, first_name: str, last_name: str, email: str):
+    """A person's own name and e-mail address (what reminders are sent to). An address is
+    one account's only, whatever its capitals, so a password reset reaches one person."""
+    email = User.objects.normalize_email(email.strip())
+    if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ServiceError(EMAIL_TAKEN)
+    user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email
+    user.save(update_fields=["first_name", "last_name", "email"])
+    return user
 
 
 def user_for_token(key: str):

@@ -29,6 +29,7 @@ from cairn.core.forms import (
     InvitationForm,
     OrganizationForm,
     PasswordForm,
+    PersonForm,
     RoleForm,
     SetupForm,
     SignUpForm,
@@ -264,9 +265,7 @@ def trash_restore(request, entry_id: int):
     return redirect("activity", org_slug=request.org.slug)
 
 
-@org_view()
-@require_GET
-def members(request):
+def _members_page(request, form: InvitationForm, status: int = 200):
     org = request.org
     context = {
         "members": Membership.objects.filter(organization=org).select_related("user"),
@@ -277,30 +276,38 @@ def members(request):
             if request.membership.is_owner
             else []
         ),
-        "form": InvitationForm(),
+        "form": form,
         "roles": Role,
         "new_link": request.session.pop("new_invitation_link", None),
     }
-    return render(request, "core/members.html", context)
+    return render(request, "core/members.html", context, status=status)
+
+
+@org_view()
+@require_GET
+def members(request):
+    return _members_page(request, InvitationForm())
 
 
 @org_view(Role.OWNER)
 @require_POST
 def invitation_create(request):
     form = InvitationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say who the invitation is for and pick a role.")
-        return redirect("members", org_slug=request.org.slug)
+    if not form.is_valid():  # the page again, each problem under its field
+        return _members_page(request, form, status=422)
+    email = form.cleaned_data["email"]
     invitation, key = services.create_invitation(
         request.org,
         role=form.cleaned_data["role"],
         label=form.cleaned_data["label"],
+        email=email,
         actor=request.user,
     )
     # Shown once on the next page, then gone: only the hash is stored.
     request.session["new_invitation_link"] = {
         "label": invitation.label,
         "url": request.build_absolute_uri(reverse("join", args=[key])),
+        "email": email,
     }
     return redirect("members", org_slug=request.org.slug)
 
@@ -371,10 +378,30 @@ def join(request, key: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """The person's own page: their organisations and their API tokens."""
-    form = ApiTokenForm(request.POST or None)
+    """The person's own page: their name and e-mail address, organisations and API tokens.
+    Two forms post here; the details form says so in its hidden ``form`` field."""
+    posted = request.POST if request.method == "POST" else None
+    details = posted is not None and posted.get("form") == "details"
+    form = ApiTokenForm(None if details else posted)
+    person_form = PersonForm(posted if details else None, user=request.user)
     new_key = None
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if details:
+        if person_form.is_valid():
+            try:
+                services.update_person(
+                    request.user,
+                    first_name=person_form.cleaned_data["first_name"],
+                    last_name=person_form.cleaned_data["last_name"],
+                    email=person_form.cleaned_data["email"],
+                )
+            except services.ServiceError as e:  # taken a moment ago by another account
+                person_form.add_error("email", str(e))
+            else:
+                messages.success(request, "Your name and e-mail address are saved.")
+                return redirect("profile")
+        status = 422
+    elif posted is not None and form.is_valid():
         token, new_key = services.create_api_token(request.user, form.cleaned_data["name"])
         form = ApiTokenForm()
     return render(
@@ -382,10 +409,12 @@ def profile(request):
         "core/profile.html",
         {
             "form": form,
+            "person_form": person_form,
             "new_key": new_key,
             "tokens": request.user.api_tokens.all(),
             "memberships": request.user.memberships.select_related("organization"),
         },
+        status=status,
     )
 
 

@@ -5,3 +5,11 @@ class NotificationsConfig(AppConfig):
     name = "cairn.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from cairn.core import signals
+        from cairn.notifications import receivers
+
+        signals.invitation_created.connect(
+            receivers.invitation_mail, dispatch_uid="notifications.invitation_mail"
+        )
