@@ -21,6 +21,8 @@ from cairn.goals import demo as goals_demo
 from cairn.governance import demo as guideposts_demo
 from cairn.kpis import demo as ascent_demo
 from cairn.language import demo as language_demo
+from cairn.notifications import demo as notifications_demo
+from cairn.notifications import mail
 from cairn.portfolio import demo as path_demo
 from cairn.roadmap import demo as roadmap_demo
 
@@ -52,9 +54,17 @@ def _org(name: str, slug: str, owner, **settings) -> Organization:
     return org
 
 
-@transaction.atomic
 def load() -> Organization:
-    """Create (or complete) the demo organisations and their users; returns Summit Outfitters."""
+    """Create (or complete) the demo organisations and their users; returns Summit Outfitters.
+    The mails of the demo's reminder run are sent once it is all saved (to the development
+    mail folder, var/mail, unless EMAIL_URL says otherwise)."""
+    org = _load()
+    mail.send_due()
+    return org
+
+
+@transaction.atomic
+def _load() -> Organization:
     users = {}
     for username, first, last, _, _ in DEMO_USERS:
         users[username] = _user(username, first, last)
@@ -83,6 +93,7 @@ def load() -> Organization:
 
     if not StrategyDocument.objects.filter(organization=org).exists():
         make_document(org, actor=owner, via=AuditVia.CLI)
+    notifications_demo.load(org, owner)
 
     # A second client, so a consultant's switch between organisations can be seen.
     other = _org(

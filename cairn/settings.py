@@ -4,6 +4,7 @@ Development defaults need nothing set. Production is ``DEBUG=0`` with a real
 ``SECRET_KEY`` and ``ALLOWED_HOSTS``; ``cairn check --deploy`` is then clean.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -226,6 +227,8 @@ for _name, _value in email_url.parse(
     globals()[_name] = _value
 if os.environ.get("EMAIL_BACKEND"):
     EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+# A provider's settings for django-anymail, as JSON: {"POSTMARK_SERVER_TOKEN": "…"}.
+ANYMAIL = json.loads(os.environ.get("ANYMAIL") or "{}")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15)  # seconds for the mail server to answer
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cairn <cairn@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -75,3 +75,5 @@ class Due:
     owner: str = ""
     member_ids: tuple[int, ...] = ()
     links: tuple[tuple[str, str], ...] = field(default=())  # (label, path): further links
+    # (title, lines) for a mail in parts (the digest); the inbox shows ``lines``.
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())

@@ -190,25 +190,36 @@ def digest_due(people: People, now: datetime, organization: Organization) -> lis
     return found
 
 
+DIGEST_LINES = 6  # lines of each part of the digest at most; the rest is counted
+
+
 def digest_as_due(content, organization: Organization, member: Membership, period: str) -> Due:
-    lines = []
+    sections = []
     for title, items in (
         ("What changed", content.changed),
         ("Off track", content.off_track),
         ("Wins", content.wins),
     ):
-        for item in items:
-            text = item[0] if isinstance(item, tuple | list) else str(item)
-            lines.append(f"{title}: {text}")
+        texts = [item[0] if isinstance(item, tuple | list) else str(item) for item in items]
+        if len(texts) > DIGEST_LINES:
+            rest = len(texts) - DIGEST_LINES + 1
+            texts = [*texts[: DIGEST_LINES - 1], f"and {rest} more: see the activity page"]
+        if texts:
+            sections.append((title, tuple(texts)))
+    counts = [f"{len(content.off_track)} off track"] if content.off_track else []
+    if content.wins:
+        counts.append(f"{len(content.wins)} win{'s' if len(content.wins) != 1 else ''}")
     return Due(
         kind=Kind.DIGEST,
         object_type="core.organization",
         object_id=organization.pk,
         period=period,
-        subject=f"Your week in {organization.name}",
-        lines=tuple(lines),
+        subject="Your week" + (": " + ", ".join(counts) if counts else ""),
+        lines=tuple(f"{title}: {text}" for title, texts in sections for text in texts[:2]),
         url=reverse("org_home", args=[organization.slug]),
         member_ids=(member.pk,),
+        sections=tuple(sections),
+        links=(("What changed, in full", reverse("activity", args=[organization.slug])),),
     )
 
 
@@ -242,53 +253,58 @@ def remind(
     now = now or timezone.now()
     report = RemindReport()
     for organization in organizations or Organization.objects.order_by("id"):
-        planned = plan(organization, now)
-        keys = {p.key for p in planned}
-        told = set(
-            Notification.objects.filter(organization=organization, key__in=keys).values_list(
-                "user_id", "key"
-            )
-        )
-        mailed = set(OutgoingMail.objects.filter(key__in=keys).values_list("key", flat=True))
-        fresh = [
-            p
-            for p in planned
-            if (p.member.user_id, p.key) not in told
-            or (p.channel == Channel.EMAIL and p.key not in mailed and p.member.user.email)
-        ]
-        report.planned += fresh
-        if dry_run or not fresh:
-            continue
-        with transaction.atomic():
-            notes = Notification.objects.bulk_create(
-                [
-                    Notification(
-                        user=p.member.user,
-                        organization=organization,
-                        kind=p.due.kind,
-                        subject=p.due.subject[:300],
-                        lines=list(p.due.lines),
-                        url=p.due.url,
-                        key=p.key,
-                        created=now,
-                    )
-                    for p in fresh
-                    if (p.member.user_id, p.key) not in told
-                ],
-                ignore_conflicts=True,
-            )
-            report.notified += len(notes)
-            for p in fresh:
-                wants_mail = p.channel == Channel.EMAIL and p.member.user.email
-                if (
-                    wants_mail
-                    and p.key not in mailed
-                    and queue_reminder(organization, p, send=False)
-                ):
-                    report.queued += 1
+        write(organization, plan(organization, now), now, report, dry_run=dry_run)
     if report.queued and not dry_run:
         transaction.on_commit(mail.enqueue_sending)
     return report
+
+
+def write(
+    organization: Organization,
+    planned: list[Planned],
+    now: datetime,
+    report: RemindReport,
+    *,
+    dry_run: bool = False,
+) -> None:
+    """Write what was planned and not written before: the inbox lines and the mails."""
+    keys = {p.key for p in planned}
+    told = set(
+        Notification.objects.filter(organization=organization, key__in=keys).values_list(
+            "user_id", "key"
+        )
+    )
+    mailed = set(OutgoingMail.objects.filter(key__in=keys).values_list("key", flat=True))
+
+    def wants_mail(p: Planned) -> bool:
+        return p.channel == Channel.EMAIL and bool(p.member.user.email) and p.key not in mailed
+
+    fresh = [p for p in planned if (p.member.user_id, p.key) not in told or wants_mail(p)]
+    report.planned += fresh
+    if dry_run or not fresh:
+        return
+    with transaction.atomic():
+        notes = Notification.objects.bulk_create(
+            [
+                Notification(
+                    user=p.member.user,
+                    organization=organization,
+                    kind=p.due.kind,
+                    subject=p.due.subject[:300],
+                    lines=list(p.due.lines),
+                    url=p.due.url,
+                    key=p.key,
+                    created=now,
+                )
+                for p in fresh
+                if (p.member.user_id, p.key) not in told
+            ],
+            ignore_conflicts=True,
+        )
+        report.notified += len(notes)
+        for p in fresh:
+            if wants_mail(p) and queue_reminder(organization, p):
+                report.queued += 1
 
 
 def queue_reminder(organization: Organization, p: Planned, *, send: bool = False):
@@ -303,7 +319,8 @@ def queue_reminder(organization: Organization, p: Planned, *, send: bool = False
         context={
             "name": user.first_name or user.get_username(),
             "organization": organization,
-            "lines": p.due.lines,
+            "lines": p.due.lines if not p.due.sections else (),
+            "sections": p.due.sections,
             "url": mail.absolute(p.due.url),
             "links": [(label, mail.absolute(path)) for label, path in p.due.links],
             "sentence": SENTENCES[Kind(p.due.kind)],

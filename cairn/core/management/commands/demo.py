@@ -16,3 +16,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in as one of (password: {demo.DEMO_PASSWORD}):")
         for username, first, last, role, title in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role.label.lower():<7} {first} {last}, {title}")
+        from django.conf import settings
+
+        if getattr(settings, "EMAIL_FILE_PATH", None):
+            self.stdout.write(f"Mails Cairn sends are written to {settings.EMAIL_FILE_PATH}/")
