@@ -70,7 +70,9 @@ class KpiDueTests(RuleTestCase):
         self.assertEqual(due.object_type, "kpis.kpi")
         self.assertEqual(due.owner, "Dana")
         self.assertEqual(due.member_ids, ())
-        self.assertEqual(due.url, reverse("kpis:kpi_detail", args=["acme", self.revenue.pk]))
+        self.assertEqual(
+            due.url, reverse("kpis:kpi_detail", args=["acme", self.revenue.pk]) + "#record"
+        )
         self.assertIn("Last value: 320 € on 15 October 2026.", due.lines)
         self.assertIn("Target: 500 € by 31 December 2027.", due.lines)
         # The whole of December it is the same reminder: told once.

@@ -1,8 +1,6 @@
 """REST endpoints of notifications: the caller's inbox, their choices in an organisation,
 the organisation's defaults, and the mails sent (owners)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.db import transaction

@@ -286,7 +286,7 @@ def kpi_due(f: Facts, today: date) -> list[Due]:
                 period=period.key,
                 subject=f"A value of “{kpi.name}” is due for {period.words}",
                 lines=_kpi_lines(kpi),
-                url=_url(f.slug, "kpis:kpi_detail", kpi.pk),
+                url=_url(f.slug, "kpis:kpi_detail", kpi.pk) + "#record",
                 owner=_owner(kpi.owner),
             )
         )
