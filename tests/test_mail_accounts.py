@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.test import TestCase, override_settings
 from django.utils.html import escape
 
-from cairn.core.models import Invitation, Membership, Role
+from cairn.core import services
+from cairn.core.models import AuditVia, Invitation, Membership, Role
 from cairn.notifications.models import MailKind, MailState, OutgoingMail
 from tests.base import PASSWORD, CairnTestCase
 from tests.mailserver import MailServer
@@ -98,6 +99,18 @@ class InvitationMailTests(CairnTestCase):
         self.assertFalse(Invitation.objects.exists())
         self.assertFalse(OutgoingMail.objects.exists())
         self.assertEqual(server.messages, [])
+
+    def test_the_service_sends_it_whichever_door_it_came_through(self):
+        with MailServer() as server, server.settings(CAIRN_BASE_URL=BASE):
+            with self.captureOnCommitCallbacks(execute=True):
+                invitation, key = services.create_invitation(
+                    self.org, role=Role.VIEWER, label="Kim", actor=None, email="kim@example.org",
+                    via=AuditVia.CLI,
+                )  # fmt: skip
+            message = server.wait_for(1)[0]
+        self.assertEqual(the_link(message, r"/join/[\w-]+/"), f"{BASE}/join/{key}/")
+        self.assertIn("An owner invites you to join Acme", parts(message)[0])
+        self.assertIn("As viewer, you can read everything and change nothing.", parts(message)[0])
 
     def test_only_owners_invite(self):
         self.login("editor")
@@ -209,6 +222,7 @@ class ProfileDetailsTests(CairnTestCase):
         )
         page = self.client.get("/profile/")
         self.assertContains(page, 'value="erin@example.org"')
+        self.assertContains(page, '<input type="hidden" name="form" value="details"')
         self.assertFalse(self.editor.api_tokens.exists())  # the other form was not sent
 
     def test_an_address_another_account_uses_is_refused(self):
