@@ -24,34 +24,10 @@ from cairn.webhooks import addresses, demo, services
 from cairn.webhooks.forms import WebhookForm
 from cairn.webhooks.models import DeliveryState, Event, Format, Webhook, WebhookDelivery
 from tests.base import CairnTestCase
+from tests.webhook_fixtures import PUBLIC_URL, make_webhooks
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "webhooks.md"
 SECRET = "whsec_test_secret_of_the_receiver"
-PUBLIC_URL = "https://93.184.215.14/cairn-hook"  # a public address: no DNS needed
-
-
-def make_webhooks(org, prefix: str = "") -> dict:
-    """One webhook (switched off, so nothing is ever sent) and one past delivery of it."""
-    webhook = Webhook.objects.create(
-        organization=org,
-        name=f"{prefix}Committee channel",
-        url=PUBLIC_URL,
-        secret=Webhook.new_secret(),
-        events=[Event.DECISION_RECORDED],
-        format=Format.SLACK,
-        active=False,
-    )
-    delivery = WebhookDelivery.objects.create(
-        webhook=webhook,
-        event="webhook.test",
-        key="fixture",
-        payload={"event": "webhook.test", "text": "A test"},
-        state=DeliveryState.SENT,
-        attempts=1,
-        response_code=200,
-        next_attempt_at=None,
-    )
-    return {"webhook": webhook, "delivery": delivery}
 
 
 def documented_verify():
@@ -821,6 +797,11 @@ class DemoTests(CairnTestCase):
         page = self.client.get(self.url("webhooks:detail", webhook.pk))
         self.assertContains(page, "The server answered 500.")
         self.assertContains(self.client.get(self.url("webhooks:list")), webhook.name)
+
+    def test_the_matrix_fixture_never_sends(self):
+        found = make_webhooks(self.org)
+        self.assertFalse(found["webhook"].active)
+        self.assertEqual(services.subscribed(self.org.pk), [])  # no active webhook
 
 
 class DocsTests(CairnTestCase):
