@@ -45,7 +45,7 @@ SENTENCES = {
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "By e-mail and in Cairn"
+    EMAIL = "email", "E-mail"
     INBOX = "inbox", "In Cairn only"
     OFF = "off", "Off"
 

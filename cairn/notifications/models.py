@@ -50,7 +50,7 @@ class Notification(models.Model):
 
 
 class MailState(models.TextChoices):
-    QUEUED = "queued", "Waiting to be sent"
+    QUEUED = "queued", "Waiting"
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"

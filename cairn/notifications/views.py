@@ -88,7 +88,15 @@ def preferences(request):
             "rows": [(channels[kind.value], fields[kind.value]) for kind in Kind],
             "digest": digest,
             "email": request.user.email,
-            "as_names": sorted(services.names_of(request.user)),
+            "as_names": [
+                name
+                for name in (
+                    request.user.get_full_name(),
+                    request.user.get_username(),
+                    request.user.email,
+                )
+                if name.strip()
+            ],
         },
     )
 
