@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
 from django.db import connection
 from django.test import TestCase, override_settings
@@ -406,3 +407,56 @@ def member_of(user, org: Organization, role=Role.VIEWER) -> Membership:
 
 
 __all__ = ["PASSWORD", "member_of"]
+
+
+class QueryCountTests(CairnTestCase):
+    """Each page and list operation reads a fixed number of queries, whatever its rows."""
+
+    def add_rows(self, n: int, start: int = 0) -> None:
+        for i in range(start, start + n):
+            OutgoingMail.objects.create(
+                organization=self.org, to=f"p{i}@acme.example", kind=Kind.KPI_DUE,
+                key=f"q{i}", subject=f"Mail {i}", text="x", html="x",
+                state=MailState.FAILED if i % 3 else MailState.SENT, last_error="550",
+            )  # fmt: skip
+            Notification.objects.create(
+                user=self.owner, organization=self.org, kind=Kind.KPI_DUE,
+                subject=f"Note {i}", key=f"q{i}",
+            )  # fmt: skip
+            member = Membership.objects.create(
+                user=get_user_model().objects.create_user(f"extra{i}"), organization=self.org
+            )
+            services.set_choices(member, {Kind.DIGEST: Channel.EMAIL})
+
+    def counts(self) -> list[int]:
+        found = []
+        for url in [
+            reverse("notifications:mail_log", args=["acme"]),
+            reverse("notifications:preferences", args=["acme"]),
+            reverse("notifications:defaults", args=["acme"]),
+            reverse("inbox"),
+            "/api/v1/notifications",
+            "/api/v1/orgs/acme/mails",
+            "/api/v1/orgs/acme/notification-preferences",
+        ]:
+            with CaptureQueriesContext(connection) as seen:
+                self.assertEqual(self.client.get(url).status_code, 200, url)
+            found.append(len(seen))
+        return found
+
+    def test_pages_read_a_fixed_number_of_queries(self):
+        self.client.force_login(self.owner)
+        self.add_rows(2)
+        few = self.counts()
+        self.add_rows(30, start=2)
+        self.assertEqual(self.counts(), few)
+
+    def test_the_reminder_plan_reads_a_fixed_number_of_queries(self):
+        self.add_rows(2)
+        now = timezone.now()
+        with CaptureQueriesContext(connection) as few:
+            services.plan(self.org, now)
+        self.add_rows(30, start=2)
+        with CaptureQueriesContext(connection) as many:
+            services.plan(self.org, now)
+        self.assertEqual(len(few), len(many))
