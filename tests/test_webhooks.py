@@ -575,8 +575,9 @@ class PageTests(WebhookTestCase):
         body = json.loads(request["body"])
         self.assertEqual(body["data"], {"webhook": webhook.name})
         page = self.client.get(self.url("webhooks:detail", webhook.pk))
-        self.assertContains(page, "webhook.test")
-        self.assertContains(page, "Sent")
+        self.assertContains(page, "Test message")
+        self.assertContains(page, f"the webhook “{webhook.name}” works.")
+        self.assertContains(page, '<span class="badge bg-green-lt">Sent</span>', html=True)
 
     def test_delete_asks_then_deletes_with_the_log(self):
         webhook = self.hook()
@@ -816,7 +817,10 @@ class DocsTests(CairnTestCase):
             services.BACKOFF[:3],
         )
 
-    def test_every_event_is_documented(self):
+    def test_every_event_is_documented_and_named(self):
+        from cairn.webhooks.models import EVENT_NOUNS
+
         text = DOCS.read_text()
         for event in Event.values:
             self.assertIn(f"`{event}`", text)
+        self.assertEqual(set(EVENT_NOUNS), set(Event.values))

@@ -11,7 +11,7 @@ from cairn.core.models import Organization
 from cairn.webhooks import events, formats
 from cairn.webhooks.models import DeliveryState, Event, Format, Webhook, WebhookDelivery
 
-NAME = "Steering committee channel (Slack)"
+NAME = "Steering committee channel"
 
 
 def load(org: Organization, owner) -> Webhook:
@@ -58,8 +58,8 @@ def load(org: Organization, owner) -> Webhook:
         (
             3,
             Event.REVIEW_COMPLETED,
-            ("review", "Quarterly check-in"),
-            f"{org.name} completed its quarterly check-in: “Quarterly check-in”.",
+            ("review", "Autumn check-in"),
+            f"{org.name} completed its quarterly check-in: “Autumn check-in”.",
             DeliveryState.SENT,
             200,
             "",

@@ -28,8 +28,7 @@ class WebhookForm(forms.ModelForm):
         strip=True,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="Signs every delivery so the other system knows it came from Cairn. "
-        "Leave blank to have Cairn make one"
-        " (or, when changing a webhook, to keep the current one).",
+        "Leave blank to have Cairn make a strong one.",
     )
 
     class Meta:
@@ -50,6 +49,10 @@ class WebhookForm(forms.ModelForm):
         self.fields["url"].widget.attrs.update(placeholder="https://", inputmode="url")
         if self.instance.pk:
             self.fields["secret"].label = "New secret"
+            self.fields["secret"].help_text = (
+                "Leave blank to keep the current secret. A new one replaces it at once: give it "
+                "to the other system too."
+            )
         style_fields(self)
         bound_echo(self)
 

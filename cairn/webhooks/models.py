@@ -26,6 +26,14 @@ class Event(models.TextChoices):
     MEASUREMENT_ADDED = "measurement.added", "A new KPI measurement is recorded"
 
 
+# The same, as a delivery's page names what was sent.
+EVENT_NOUNS = {
+    "decision.recorded": "Decision recorded",
+    "kpi.status_changed": "KPI status changed",
+    "review.completed": "Review completed",
+    "initiative.status_changed": "Initiative status changed",
+    "measurement.added": "Measurement added",
+}
 TEST_EVENT = "webhook.test"  # sent by the "Send a test" button only; no one subscribes to it
 
 
@@ -118,3 +126,10 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.webhook_id} ({self.state})"
+
+    @property
+    def event_label(self) -> str:
+        """The event in words, as the webhook's page lists it."""
+        if self.event == TEST_EVENT:
+            return "Test message"
+        return EVENT_NOUNS.get(self.event, self.event)

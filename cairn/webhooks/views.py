@@ -116,7 +116,7 @@ def webhook_detail(request, webhook_id: int):
     if new and new.get("id") == webhook.pk:
         secret = new["secret"]
         del request.session[SESSION_SECRET]
-    deliveries = WebhookDelivery.objects.filter(webhook=webhook).defer("payload")
+    deliveries = WebhookDelivery.objects.filter(webhook=webhook)
     return render(
         request,
         "webhooks/detail.html",
