@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
+import subprocess
+import tempfile
 import threading
 import time
 from datetime import date, timedelta
@@ -44,7 +47,7 @@ class Receiver:
     """A real HTTP server on 127.0.0.1 that records each request and answers with the next
     status of ``answers`` (200 when none is left), after ``delay`` seconds."""
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
         self.requests: list[dict] = []
         self.answers: list[int] = []
         self.delay = 0.0
@@ -74,12 +77,16 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/cairn?team=it"
+        port = self.server.server_address[1]
+        return f"{self.scheme}://127.0.0.1:{port}/hooks/cairn?team=it"
 
     def reset(self):
         self.requests.clear()
@@ -417,6 +424,30 @@ class SendingTests(WebhookTestCase):
         self.assertEqual(delivery.state, DeliveryState.FAILED)
         self.assertEqual(delivery.last_error, "The webhook was switched off.")
         self.assertEqual(len(self.receiver.requests), 1)
+
+    def test_https_checks_the_certificate(self):
+        """A server on the loopback with a certificate no authority signed: the connection
+        is made (to the checked address) and refused for its certificate."""
+        with tempfile.TemporaryDirectory() as tmp:
+            key, cert = f"{tmp}/key.pem", f"{tmp}/cert.pem"
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+                + ["-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                check=True,
+                capture_output=True,
+            )
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.load_cert_chain(cert, key)
+            secure = Receiver(tls)
+        try:
+            self.hook([Event.DECISION_RECORDED], url=secure.url)
+            delivery = self.queued()
+        finally:
+            secure.stop()
+        self.assertTrue(secure.url.startswith("https://127.0.0.1:"))
+        self.assertEqual(delivery.state, DeliveryState.QUEUED)
+        self.assertIn("certificate could not be verified", delivery.last_error)
+        self.assertEqual(secure.requests, [])  # nothing was sent over it
 
     def test_slack_and_teams_messages(self):
         slack = self.hook([Event.DECISION_RECORDED], Format.SLACK, name="Slack")

@@ -254,6 +254,8 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
         code = response.status
     except TimeoutError:
         return None, f"No answer within {timeout:g} seconds."
+    except ssl.SSLCertVerificationError as e:
+        return None, f"The server's certificate could not be verified: {e.verify_message}."
     except ssl.SSLError as e:
         return None, f"The secure connection failed: {e.reason or e}."
     except (OSError, http.client.HTTPException) as e:
