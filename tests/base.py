@@ -313,6 +313,11 @@ def make_aigov(org, goal, prefix: str = "") -> dict:
     return {"usecase": usecase, "policy": policy}
 
 
+# The queries every signed-in page reads besides its own: the session, the user, the
+# membership with its organisation, the organisations of the switcher, the inbox's unread count.
+PAGE = 5
+
+
 class CairnTestCase(TestCase):
     """Organisation ``acme`` with an owner, an editor and a viewer; ``globex`` with the outsider.
 

@@ -1,9 +1,9 @@
 """A real SMTP server on the loopback for tests (aiosmtpd), and the settings that send to it.
 
-    with MailServer() as server, server.settings():
-        ... # code that sends mail
-        server.wait_for(1)
-        message = server.messages[0]  # an email.message.EmailMessage, headers parsed
+with MailServer() as server, server.settings():
+    ... # code that sends mail
+    server.wait_for(1)
+    message = server.messages[0]  # an email.message.EmailMessage, headers parsed
 """
 
 from __future__ import annotations
@@ -58,9 +58,7 @@ class MailServer:
                 "authenticator": self._authenticate,
                 "auth_require_tls": False,
             }
-        self.controller = Controller(
-            self.recorder, hostname="127.0.0.1", port=self.port, **kwargs
-        )
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = auth_data.login.decode() == self.user and auth_data.password.decode() == self.password

@@ -13,7 +13,7 @@ from cairn.aigov.models import AiPolicy, AiUseCase
 from cairn.governance.models import Decision
 from cairn.governance.services import draft_agenda
 from cairn.kpis import dashboard
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 
 class TierTests(SimpleTestCase):
@@ -100,7 +100,7 @@ class RegisterTests(CairnTestCase):
         self.assertEqual([c.title for c in found.by_tier["high"]], ["CV screening"])
         self.assertEqual([c.title for c in found.by_tier["limited"]], ["Churn prediction"])
         self.login("viewer")
-        self.assertQueryCount(4 + 3, self.client.get, self.url("aigov:register"))
+        self.assertQueryCount(PAGE + 3, self.client.get, self.url("aigov:register"))
 
     def test_nist_checklist(self):
         self.login("editor")

@@ -16,7 +16,7 @@ from cairn.assessment.models import (
 from cairn.core import services
 from cairn.core.models import AuditEvent, Organization
 from cairn.goals.models import BusinessGoal
-from tests.base import CairnTestCase, make_goal
+from tests.base import PAGE, CairnTestCase, make_goal
 
 
 class DispositionTests(CairnTestCase):
@@ -285,16 +285,16 @@ class TerrainPageTests(CairnTestCase):
 
     def test_query_counts_do_not_grow(self):
         self.login("owner")
-        # Every page: session, user, membership+organisation, the organisation switcher; then:
+        # Every page: PAGE (session, user, membership, switcher, inbox bell); then:
         pages = [
-            ("assessment:swot", 4 + 3),  # goals for the filter, items, their goals
+            ("assessment:swot", PAGE + 3),  # goals for the filter, items, their goals
             # heatmap 6 (links, goals, capabilities, 3 support); six lists, each items + count
-            ("assessment:gaps", 4 + 18),
-            ("assessment:capability_list", 4 + 5),  # capabilities, goals, 3 support queries
-            ("assessment:team_list", 4 + 2),  # teams with counts, total
-            ("assessment:process_list", 4 + 2),  # processes with teams, capabilities
-            ("assessment:application_list", 4 + 4),  # totals, page count, one page, capabilities
-            ("assessment:import", 4 + 1),  # the recent imports
+            ("assessment:gaps", PAGE + 18),
+            ("assessment:capability_list", PAGE + 5),  # capabilities, goals, 3 support queries
+            ("assessment:team_list", PAGE + 2),  # teams with counts, total
+            ("assessment:process_list", PAGE + 2),  # processes with teams, capabilities
+            ("assessment:application_list", PAGE + 4),  # totals, page count, one page, capabilities
+            ("assessment:import", PAGE + 1),  # the recent imports
         ]
         for name, expected in pages:
             with self.subTest(page=name):

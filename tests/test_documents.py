@@ -12,7 +12,7 @@ from cairn.core import services as core
 from cairn.documents import content, render, services
 from cairn.documents.models import StrategyDocument
 from cairn.goals.models import BusinessGoal
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 
 class DocumentTests(CairnTestCase):
@@ -91,7 +91,7 @@ class DocumentTests(CairnTestCase):
                 response = self.client.get(self.url("documents:document_file", doc.pk, ext))
                 self.assertIn(kind, response["Content-Type"])
         self.login("viewer")
-        self.assertQueryCount(4 + 1, self.client.get, self.url("documents:document_list"))
+        self.assertQueryCount(PAGE + 1, self.client.get, self.url("documents:document_list"))
 
     def test_made_through_the_api_with_the_pdf_in_the_background(self):
         _, key = core.create_api_token(self.editor, "t")

@@ -16,7 +16,7 @@ from cairn.governance.models import AgendaItem
 from cairn.portfolio.models import Initiative
 from cairn.roadmap import services as roadmap
 from cairn.roadmap.models import Milestone
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -92,10 +92,10 @@ class InitiativePageTests(EverywhereCase):
     def test_query_count_is_fixed(self):
         self.login("viewer")
         url = self.url("portfolio:initiative_detail", self.first.pk)
-        # the page's 4 + 16, its roadmap slot (plan and organisation: 2), and
+        # the page's PAGE + 16, its roadmap slot (plan and organisation: 2), and
         # execution.figures for this initiative, not cached (plan, initiative, first reports,
         # spend, open milestones: 5)
-        self.assertQueryCount(4 + 16 + 2 + 5, self.client.get, url)
+        self.assertQueryCount(PAGE + 16 + 2 + 5, self.client.get, url)
         for n in range(5):
             more = Initiative.objects.create(
                 organization=self.org, title=f"More {n}", status="in_progress"
@@ -105,7 +105,7 @@ class InitiativePageTests(EverywhereCase):
                 organization=self.org, initiative=more, month=date(2026, 10, 1), amount=10
             )
         report(self.first, "green", 60)
-        self.assertQueryCount(4 + 16 + 2 + 5, self.client.get, url)
+        self.assertQueryCount(PAGE + 16 + 2 + 5, self.client.get, url)
 
 
 @override_settings(CACHES=LOCMEM)
@@ -137,7 +137,7 @@ class DashboardTests(EverywhereCase):
     def test_reports_actuals_and_benefits_show_at_once(self):
         self.login("editor")
         self.home()
-        cached = self.assertQueryCount(4 + 1, self.home)
+        cached = self.assertQueryCount(PAGE + 1, self.home)
         self.assertIn("<strong>0</strong> in trouble", cached.context["body"])
         response = self.client.post(
             self.url("execution:report_create", self.second.pk),

@@ -2,7 +2,7 @@
 
 from cairn.core.models import AuditEvent
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
-from tests.base import CairnTestCase, make_goal, make_mission, make_pain
+from tests.base import PAGE, CairnTestCase, make_goal, make_mission, make_pain
 
 GOAL = {"title": "Lead in service", "target_date": "2030-12-31", "priority": "1"}
 
@@ -34,30 +34,30 @@ class DestinationPageTests(CairnTestCase):
     def test_query_count_does_not_grow_with_goals(self):
         self.login("owner")
         url = self.url("goals:destination")
-        # session, user, membership+org, goals, missions, pain points (+interview),
-        # interview count, unlinked pain count, the organisation switcher
-        self.assertQueryCount(9, self.client.get, url)
+        # the page's (PAGE); goals, missions, pain points (+interview), interview count,
+        # unlinked pain count
+        self.assertQueryCount(PAGE + 5, self.client.get, url)
         for i in range(15):
             goal = make_goal(self.org, f"Goal {i}")
             make_mission(self.org, [goal], f"Mission {i}")
             make_pain(self.org, f"Pain {i}", goals=[goal, self.goal])
-        self.assertQueryCount(9, self.client.get, url)
+        self.assertQueryCount(PAGE + 5, self.client.get, url)
 
     def test_other_pages_have_fixed_query_counts(self):
         self.login("owner")
-        # Every page: session, user, membership+organisation, the organisation switcher;
+        # Every page: PAGE (session, user, membership, switcher, inbox bell);
         # then what the page itself needs.
         for name, args, expected in [
             # goals, interviews, pain points, members, SWOT, capabilities, applications,
             # initiatives, scenarios, roadmap items placed, milestones
             # + the execution card's 11, the 14 checklist steps, not all done
-            ("org_home", [], 4 + 1 + 11 + 11 + 14),
-            ("goals:interview_list", [], 4 + 1),  # interviews with pain counts
-            ("goals:interview_detail", [self.interview.pk], 4 + 3),  # interview, pains, goals
-            ("goals:painpoint_list", [], 4 + 2),  # pains with interviews, their goals
-            ("goals:goal_detail", [self.goal.pk], 4 + 3),  # goal, missions, pains
-            ("activity", [], 4 + 5),  # count, kinds, one page of events; trash: purge, list
-            ("members", [], 4 + 2),  # members with users, invitations
+            ("org_home", [], PAGE + 1 + 11 + 11 + 14),
+            ("goals:interview_list", [], PAGE + 1),  # interviews with pain counts
+            ("goals:interview_detail", [self.interview.pk], PAGE + 3),  # interview, pains, goals
+            ("goals:painpoint_list", [], PAGE + 2),  # pains with interviews, their goals
+            ("goals:goal_detail", [self.goal.pk], PAGE + 3),  # goal, missions, pains
+            ("activity", [], PAGE + 5),  # count, kinds, one page of events; trash: purge, list
+            ("members", [], PAGE + 2),  # members with users, invitations
         ]:
             with self.subTest(page=name):
                 url = self.url(name, *args)

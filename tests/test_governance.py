@@ -27,7 +27,7 @@ from cairn.kpis.models import Kpi, Measurement
 from cairn.kpis.services import refresh
 from cairn.portfolio.models import Initiative, transition_problem
 from cairn.roadmap.models import Milestone
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 
 class RuleTests(SimpleTestCase):
@@ -456,14 +456,14 @@ class CommitteeTests(CairnTestCase):
         self.login("viewer")
         g = self.guideposts
         pages = [
-            ("governance:overview", [], 4 + 7),
-            ("governance:meeting_detail", [g["meeting"].pk], 4 + 6),
-            ("governance:decision_list", [], 4 + 3),
-            ("governance:roadblock_list", [], 4 + 1),
-            ("governance:raci_list", [], 4 + 1),
-            ("governance:raci_detail", [g["raci"].pk], 4 + 1),
-            ("governance:review_detail", [g["review"].pk], 4 + 2),
-            ("governance:buy_in_list", [], 4 + 1),
+            ("governance:overview", [], PAGE + 7),
+            ("governance:meeting_detail", [g["meeting"].pk], PAGE + 6),
+            ("governance:decision_list", [], PAGE + 3),
+            ("governance:roadblock_list", [], PAGE + 1),
+            ("governance:raci_list", [], PAGE + 1),
+            ("governance:raci_detail", [g["raci"].pk], PAGE + 1),
+            ("governance:review_detail", [g["review"].pk], PAGE + 2),
+            ("governance:buy_in_list", [], PAGE + 1),
         ]
 
         def check():

@@ -24,7 +24,7 @@ from cairn.core.models import (
     Role,
 )
 from cairn.kpis.models import Measurement
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 TEAMS = "name,headcount,lead\n" + "".join(f"Team {i},{i % 9 + 1},Lead {i}\n" for i in range(2500))
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -105,7 +105,7 @@ class ImportJobTests(CairnTestCase):
         )  # fmt: skip
         url = self.url("import_job", job.pk)
         # Session, user, membership with organisation, the organisation switcher; the job.
-        page = self.assertQueryCount(4 + 1, self.client.get, url)
+        page = self.assertQueryCount(PAGE + 1, self.client.get, url)
         self.assertContains(page, "Importing… 420,000 of about 1,000,000 rows read")
         self.assertContains(page, 'aria-valuenow="42"')
         self.assertContains(page, "other changes may be slower")

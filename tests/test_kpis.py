@@ -24,7 +24,7 @@ from cairn.kpis import dashboard, services
 from cairn.kpis.models import Kpi, Measurement, Win
 from cairn.kpis.status import Status
 from cairn.portfolio.models import Initiative
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 HEADER = ["kpi", "date", "value", "source", "note"]
 
@@ -533,7 +533,7 @@ class DashboardTests(KpiTestCase):
         Membership.objects.create(user=self.viewer, organization=fresh, role=Role.VIEWER)
         self.login("viewer")
         # the execution card stops after its first 6 queries: nothing is approved yet
-        response = self.assertQueryCount(4 + 1 + 11 + 6 + 14, self.client.get, "/o/fresh/")
+        response = self.assertQueryCount(PAGE + 1 + 11 + 6 + 14, self.client.get, "/o/fresh/")
         self.assertContains(response, "0 of 14 done")
         self.assertContains(response, "Your dashboard will fill in as you go")
 
@@ -543,12 +543,12 @@ class DashboardTests(KpiTestCase):
             # + the execution card's 11 (execution.figures: data version, plan, initiatives with
             # their latest report, first reports, spend, open milestones: 6; the benefits and
             # what is realised of them: 5), the 14 checklist steps, not all done
-            ("org_home", [], 4 + 1 + 11 + 11 + 14),
-            ("kpis:kpi_list", [], 4 + 2),
-            ("kpis:kpi_detail", [self.orders.pk], 4 + 9),
-            ("kpis:win_list", [], 4 + 4),
-            ("kpis:library", [], 4 + 1),
-            ("kpis:getting_started", [], 4 + 14),
+            ("org_home", [], PAGE + 1 + 11 + 11 + 14),
+            ("kpis:kpi_list", [], PAGE + 2),
+            ("kpis:kpi_detail", [self.orders.pk], PAGE + 9),
+            ("kpis:win_list", [], PAGE + 4),
+            ("kpis:library", [], PAGE + 1),
+            ("kpis:getting_started", [], PAGE + 14),
         ]
 
         def check():
@@ -671,8 +671,8 @@ class DashboardCacheTests(KpiTestCase):
 
     def test_a_second_view_reads_the_cache_and_every_change_shows_at_once(self):
         self.login("editor")
-        first = self.assertQueryCount(4 + 1 + 11 + 11 + 14, self.home)
-        again = self.assertQueryCount(4 + 1, self.home)
+        first = self.assertQueryCount(PAGE + 1 + 11 + 11 + 14, self.home)
+        again = self.assertQueryCount(PAGE + 1, self.home)
         self.assertEqual(first.context["body"], again.context["body"])
 
         services.record_one(self.orders, date(2025, 4, 30), 177, actor=self.editor)
@@ -722,7 +722,7 @@ class DashboardCacheTests(KpiTestCase):
         self.home()
         tomorrow = timezone.localdate() + timedelta(days=1)
         with patch("cairn.kpis.views.timezone.localdate", return_value=tomorrow):
-            self.assertQueryCount(4 + 1 + 11 + 11 + 14, self.home)
+            self.assertQueryCount(PAGE + 1 + 11 + 11 + 14, self.home)
 
 
 class ForecastBoundsTests(KpiTestCase):

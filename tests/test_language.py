@@ -10,7 +10,7 @@ from django.test import SimpleTestCase
 from cairn.core import services as core
 from cairn.language import checker, services
 from cairn.language.models import GlossaryTerm, JargonRule
-from tests.base import CairnTestCase
+from tests.base import PAGE, CairnTestCase
 
 VENDOR = (
     "We will leverage best-of-breed synergies to drive a paradigm shift in our go-to-market "
@@ -140,5 +140,5 @@ class LanguagePageTests(CairnTestCase):
 
     def test_query_counts(self):
         self.login("viewer")
-        self.assertQueryCount(4 + 2, self.client.get, self.url("language:glossary"))
-        self.assertQueryCount(4 + 9, self.client.get, self.url("language:report"))
+        self.assertQueryCount(PAGE + 2, self.client.get, self.url("language:glossary"))
+        self.assertQueryCount(PAGE + 9, self.client.get, self.url("language:report"))

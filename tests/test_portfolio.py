@@ -20,7 +20,7 @@ from cairn.portfolio.models import (
     TeamLimit,
     quadrant,
 )
-from tests.base import CairnTestCase, make_goal
+from tests.base import PAGE, CairnTestCase, make_goal
 
 
 def initiative(org, title, **kw):
@@ -227,17 +227,17 @@ class PathPageTests(CairnTestCase):
         self.login("owner")
         services.run_scenario(self.path["scenario"], actor=self.owner)
         scenario = self.path["scenario"].pk
-        # Every page: session, user, membership+organisation, the organisation switcher; then:
+        # Every page: PAGE (session, user, membership, switcher, inbox bell); then:
         pages = [
-            ("portfolio:overview", [], 4 + 4),  # initiatives, goals, scores, criteria
-            ("portfolio:initiative_list", [], 4 + 4),
-            ("portfolio:initiative_detail", [self.path["initiative"].pk], 4 + 16),
-            ("portfolio:balance", [], 4 + 4),  # 2 groups × 2 kinds, summed in the database
-            ("portfolio:criteria", [], 4 + 4),  # criteria, initiatives, goals, hand scores
-            ("portfolio:scenario_list", [], 4 + 2),
+            ("portfolio:overview", [], PAGE + 4),  # initiatives, goals, scores, criteria
+            ("portfolio:initiative_list", [], PAGE + 4),
+            ("portfolio:initiative_detail", [self.path["initiative"].pk], PAGE + 16),
+            ("portfolio:balance", [], PAGE + 4),  # 2 groups × 2 kinds, summed in the database
+            ("portfolio:criteria", [], PAGE + 4),  # criteria, initiatives, goals, hand scores
+            ("portfolio:scenario_list", [], PAGE + 2),
             # scenario, mandatory, teams, limits; scored initiatives (4); rebuild the problem
             # to tell whether the result is stale (candidates 7, mandatory, limits)
-            ("portfolio:scenario_detail", [scenario], 4 + 17),
+            ("portfolio:scenario_detail", [scenario], PAGE + 17),
         ]
         for name, args, expected in pages:
             with self.subTest(page=name):

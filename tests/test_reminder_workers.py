@@ -49,9 +49,7 @@ def test_two_workers_send_a_due_reminder_once(tmp_path, settings):
             server.wait_for(1, timeout=30)
             # Both workers look at least three more times, over the next slot too.
             time.sleep(4)
-            wait_for(
-                lambda: ReminderRun.objects.count() >= 1, 10, "a slot claimed by a worker"
-            )
+            wait_for(lambda: ReminderRun.objects.count() >= 1, 10, "a slot claimed by a worker")
         finally:
             for worker in workers:
                 worker.stop()

@@ -129,18 +129,18 @@ class RoadmapPageTests(CairnTestCase):
         self.login("owner")
         services.run_schedule(self.org, actor=self.owner)
         item = self.roadmap["item"]
-        # Every page: session, user, membership+organisation, switcher (4); the roadmap read
+        # Every page: PAGE (5: session, user, membership, switcher, inbox bell); the roadmap read
         # (plan, items with initiatives, efforts, dependencies, goals, teams, capacities, budget
         # lines and their amounts, scored initiatives 3, criteria: 13); then the page's own.
         # The Gantt and the board add how each initiative is going (execution.figures: the
         # data version it is cached under, plan, initiatives with their latest report, first
         # reports, spend, open milestones: 6).
         pages = [
-            ("roadmap:gantt", [], 18 + 6),  # + milestones
-            ("roadmap:capacity", [], 17),
-            ("roadmap:board", [], 18 + 6),  # + milestones
-            ("roadmap:resources", [], 9),  # plan, teams, capacities, lines, their amounts
-            ("roadmap:milestones", [], 5),
+            ("roadmap:gantt", [], 19 + 6),  # + milestones
+            ("roadmap:capacity", [], 18),
+            ("roadmap:board", [], 19 + 6),  # + milestones
+            ("roadmap:resources", [], 10),  # plan, teams, capacities, lines, their amounts
+            ("roadmap:milestones", [], 6),
         ]
         for name, args, expected in pages:
             with self.subTest(page=name):
