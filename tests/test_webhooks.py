@@ -367,6 +367,24 @@ class SendingTests(WebhookTestCase):
         self.assertEqual(len(self.receiver.requests), 6)
         self.assertEqual(services.deliver_due(timezone.now() + timedelta(days=2)), 0)
 
+    def test_the_command_sends_what_is_due(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        self.hook([Event.DECISION_RECORDED])
+        with self.captureOnCommitCallbacks(execute=False):
+            self.decide()
+        audit = AuditEvent.objects.filter(object_type="governance.decision").first()
+        with self.captureOnCommitCallbacks(execute=False):  # queued, but no worker ran
+            services.queue_for_audit(audit)
+        self.assertEqual(WebhookDelivery.objects.get().state, DeliveryState.QUEUED)
+        out = StringIO()
+        call_command("send-webhooks", stdout=out)
+        self.assertIn("Sent 1 webhook deliveries.", out.getvalue())
+        self.assertEqual(WebhookDelivery.objects.get().state, DeliveryState.SENT)
+        self.assertEqual(len(self.receiver.requests), 1)
+
     def test_two_workers_never_send_the_same_try(self):
         self.hook([Event.DECISION_RECORDED])
         self.receiver.answers = [500]

@@ -204,7 +204,7 @@ def _enqueue(delivery_id: int, when: datetime | None = None) -> None:
         deliver.enqueue(delivery_id)
     elif deliver.get_backend().supports_defer:
         deliver.using(run_after=when).enqueue(delivery_id)
-    # else: the retry waits for ``deliver_due`` (``cairn send_webhooks``)
+    # else: the retry waits for ``deliver_due`` (``cairn send-webhooks``)
 
 
 def send_test(webhook: Webhook, *, actor=None) -> WebhookDelivery:
