@@ -25,6 +25,7 @@ from cairn.notifications import demo as notifications_demo
 from cairn.notifications import mail
 from cairn.portfolio import demo as path_demo
 from cairn.roadmap import demo as roadmap_demo
+from cairn.webhooks import demo as webhooks_demo
 
 DEMO_PASSWORD = "summit-demo"  # noqa: S105 - demo accounts only, printed by `cairn demo`
 DEMO_USERS = [
@@ -90,6 +91,7 @@ def _load() -> Organization:
     execution_demo.load(org, owner)
     language_demo.load(org, owner)
     ai_demo.load(org, owner)
+    webhooks_demo.load(org, owner)
 
     if not StrategyDocument.objects.filter(organization=org).exists():
         make_document(org, actor=owner, via=AuditVia.CLI)

@@ -237,7 +237,10 @@ CAIRN_BASE_URL = os.environ.get("CAIRN_BASE_URL", "http://localhost:8000").rstri
 # Webhooks may reach private and loopback addresses only when the installation allows it.
 CAIRN_WEBHOOKS_ALLOW_PRIVATE = envbool("CAIRN_WEBHOOKS_ALLOW_PRIVATE", "0")
 # The worker runs these every so many seconds (the reminders decide their own slots).
-CAIRN_PERIODIC = [("cairn.notifications.tasks.tick", envint("CAIRN_TICK_SECONDS", 60))]
+CAIRN_PERIODIC = [
+    ("cairn.notifications.tasks.tick", envint("CAIRN_TICK_SECONDS", 60)),
+    ("cairn.webhooks.tasks.tick", 300),
+]
 CAIRN_REMIND_EVERY_MINUTES = envint("CAIRN_REMIND_EVERY_MINUTES", 15)
 
 LOGGING = {

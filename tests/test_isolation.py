@@ -15,10 +15,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cairn.api.api import api
 from cairn.core import services
 from cairn.core.models import ImportJob, ImportState, Invitation, Membership, Role, TrashEntry
+from cairn.notifications.models import Notification, OutgoingMail
 from tests.base import CairnTestCase
 
 # Pages anyone may open without signing in.
-PUBLIC = {"login", "logout", "setup", "healthz", "join", "calendar_feed"}
+PUBLIC = {
+    "login", "logout", "setup", "healthz", "join", "calendar_feed", "unsubscribe",
+    "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+}  # fmt: skip
+# Pages under an organisation that any member may post to, because they change only the
+# person's own rows (their choices): a viewer's post writes nothing of the organisation's.
+PERSONAL = {"notifications:preferences"}
 # Django's admin is for the install's superuser and has its own checks.
 SKIPPED_PREFIXES = ("admin/", "api/")
 
@@ -71,6 +78,25 @@ class MatrixBase(CairnTestCase):
             )
             for org in (cls.org, cls.other_org)
         )
+        from tests.webhook_fixtures import make_webhooks
+
+        cls.webhooks = make_webhooks(cls.org)
+        cls.other_webhooks = make_webhooks(cls.other_org, "Globex ")
+        # Each person's own notification and mail, and the outsider's.
+        cls.notes = {
+            name: Notification.objects.create(
+                user=user, organization=user.memberships.get().organization,
+                kind="kpi_due", subject=f"{name}'s reminder", url="/", key=f"k-{name}",
+            )
+            for name, user in cls.users.items()
+        }  # fmt: skip
+        cls.mails = {
+            own: OutgoingMail.objects.create(
+                organization=org, to="x@example.org", kind="kpi_due", key=f"m-{org.slug}",
+                subject="A reminder", text="x", html="x", state="failed",
+            )
+            for own, org in ((True, cls.org), (False, cls.other_org))
+        }  # fmt: skip
 
     def objects(self, own: bool) -> dict[str, int]:
         """URL keyword → id of a row of acme (own) or of globex."""
@@ -108,6 +134,11 @@ class MatrixBase(CairnTestCase):
             "document_id": (o.document if own else o.other_document).pk,
             "entry_id": (o.trash if own else o.other_trash).pk,
             "job_id": (o.job if own else o.other_job).pk,
+            "webhook_id": (o.webhooks if own else o.other_webhooks)["webhook"].pk,
+            "notification_id": o.notes["editor" if own else "outsider"].pk,
+            "mail_id": o.mails[own].pk,
+            "token": "not-a-real-token",
+            "uidb64": "MQ",
         }
 
     def fill(self, route: str, own: bool = True, org: str = "acme") -> str:
@@ -179,7 +210,9 @@ class IsolationTests(MatrixBase):
             url = self.fill(route)
             with self.subTest(url=url):
                 get, post = self.client.get(url), self.client.post(url, {"title": "x"})
-                if view.minimum_role == Role.VIEWER:
+                if _name in PERSONAL:  # the form comes back with its errors, nothing saved
+                    self.assertEqual((get.status_code, post.status_code), (200, 200))
+                elif view.minimum_role == Role.VIEWER:
                     self.assertEqual(get.status_code, 200)
                     self.assertEqual(post.status_code, 405)
                 else:
@@ -252,6 +285,15 @@ PAYLOADS = {
     },
     "actuals": {"items": [{"month": "2026-10-01", "amount": "50.00"}]},
     "benefits": {"change": 2, "due": "2027-06-30"},
+    "notification-defaults": {"choices": [{"kind": "digest", "channel": "inbox"}]},
+    "notification-preferences": {"choices": [{"kind": "digest", "channel": "email"}]},
+    # Switched off: nothing is sent. A public address given as a number: no DNS needed.
+    "webhooks": {
+        "name": "{method} hook",
+        "url": "https://93.184.215.14/hook",
+        "events": ["decision.recorded"],
+        "active": False,
+    },
 }
 
 
@@ -261,6 +303,11 @@ class ApiIsolationTests(MatrixBase):
         for path, methods in schema["paths"].items():
             for method in methods:
                 yield path, method.upper()
+
+    def access(self, path: str, method: str) -> str | None:
+        """ "owner", "person" or None (members read, editors write), from the schema."""
+        operation = api.get_openapi_schema()["paths"][path][method.lower()]
+        return operation.get("x-cairn-access")
 
     @classmethod
     def setUpTestData(cls):
@@ -338,11 +385,14 @@ class ApiIsolationTests(MatrixBase):
             "ai-policies": item["policy_id"],
             "documents": item["document_id"],
             "benefits": item["benefit_id"],
+            "webhooks": item["webhook_id"],
             "status-reports": (self.roadmap if own else self.other_roadmap)["first"].pk,
             # the completed review for what changed since it; an open one to change
             "reviews": item["review_id"] if path.endswith("/changes") else self.open_review(own),
         }
         url = path.replace("{org}", org)
+        mine = self.notes[persona or "editor"] if own else self.notes["outsider"]
+        url = url.replace("{notification_id}", str(mine.pk))
         if "{item_id}" in url:
             self.assertIn(collection, id_by_collection, f"Add {collection!r} to the API matrix")
             url = url.replace("{item_id}", str(id_by_collection[collection]))
@@ -373,7 +423,7 @@ class ApiIsolationTests(MatrixBase):
     def test_api_member_gets_404_for_another_organisations_ids(self):
         before = self.audit_count()
         for path, method in self.operations():
-            if "{item_id}" not in path:
+            if "{item_id}" not in path and "{notification_id}" not in path:
                 continue
             with self.subTest(op=f"{method} {path}"):
                 self.assertEqual(self.call("owner", method, path, own=False).status_code, 404)
@@ -384,7 +434,13 @@ class ApiIsolationTests(MatrixBase):
         for path, method in self.operations():
             with self.subTest(op=f"{method} {path}"):
                 status = self.call("viewer", method, path).status_code
-                self.assertEqual(status, 200 if method == "GET" else 403)
+                access = self.access(path, method)
+                if access == "owner":
+                    self.assertEqual(status, 403)
+                elif access == "person":  # their own rows: reads and writes
+                    self.assertEqual(status, 200)
+                else:
+                    self.assertEqual(status, 200 if method == "GET" else 403)
         self.assertEqual(self.audit_count(), before)
 
     def test_api_editor_writes(self):
@@ -393,6 +449,10 @@ class ApiIsolationTests(MatrixBase):
                 continue  # deleting is covered in test_api; here it would remove the fixtures
             with self.subTest(op=f"{method} {path}"):
                 status = self.call("editor", method, path).status_code
+                access = self.access(path, method)
+                if access in ("owner", "person"):
+                    self.assertEqual(status, 403 if access == "owner" else 200)
+                    continue
                 created = method == "POST" and not path.endswith(
                     ("/run", "/check", "/remove", "/complete")
                 )

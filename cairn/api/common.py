@@ -34,6 +34,13 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Ids = Field(default_factory=list, max_length=1000)  # links to other rows, by id: list[RowId]
 Version = Field(None, ge=1, le=2**31, description="Send back to refuse a stale change.")
 
+# Who may call an operation, when it is not the usual "members read, editors write": said in
+# the schema (``x-cairn-access``), where the isolation matrix reads it. OWNERS: the
+# organisation's owners only, reads included. PERSONAL: any signed-in person, on their own
+# rows only (their notifications, their choices), whatever their role.
+OWNERS = {"x-cairn-access": "owner"}
+PERSONAL = {"x-cairn-access": "person"}
+
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 WORDS = {

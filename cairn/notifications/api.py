@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
-from cairn.api.common import MAX_ID, In, Pagination, membership_for
+from cairn.api.common import MAX_ID, OWNERS, PERSONAL, In, Pagination, membership_for
 from cairn.core.models import Role
 from cairn.notifications import services
 from cairn.notifications.forms import time_zones
@@ -48,6 +48,7 @@ class MarkedOut(Schema):
     "/notifications",
     response=list[NotificationOut],
     operation_id="list_notifications",
+    openapi_extra=PERSONAL,
     summary="My notifications, newest first",
 )
 @paginate(Pagination)
@@ -64,6 +65,7 @@ def list_notifications(request, unread: bool = False, org: str | None = None):
     "/notifications/{notification_id}/read",
     response=NotificationOut,
     operation_id="read_notification",
+    openapi_extra=PERSONAL,
     summary="Mark one of my notifications read",
 )
 def read_notification(request, notification_id: int):
@@ -86,6 +88,7 @@ def read_notification(request, notification_id: int):
     "/notifications/read-all",
     response=MarkedOut,
     operation_id="read_all_notifications",
+    openapi_extra=PERSONAL,
     summary="Mark all my notifications read",
 )
 def read_all(request):
@@ -158,6 +161,7 @@ def _preferences(membership) -> dict:
     "/orgs/{org}/notification-preferences",
     response=PreferencesOut,
     operation_id="get_notification_preferences",
+    openapi_extra=PERSONAL,
     summary="What I am told in this organisation, and how",
 )
 def get_preferences(request, org: str):
@@ -168,6 +172,7 @@ def get_preferences(request, org: str):
     "/orgs/{org}/notification-preferences",
     response=PreferencesOut,
     operation_id="set_notification_preferences",
+    openapi_extra=PERSONAL,
     summary="Choose what I am told in this organisation",
 )
 def set_preferences(request, org: str, payload: PreferencesIn):
@@ -197,6 +202,7 @@ def get_defaults(request, org: str):
     "/orgs/{org}/notification-defaults",
     response=list[ChoiceOut],
     operation_id="set_notification_defaults",
+    openapi_extra=OWNERS,
     summary="Set the organisation's defaults (owners)",
 )
 def set_defaults(request, org: str, payload: DefaultsIn):
@@ -223,6 +229,7 @@ class MailOut(Schema):
     "/orgs/{org}/mails",
     response=list[MailOut],
     operation_id="list_mails",
+    openapi_extra=OWNERS,
     summary="The mails Cairn sent or tried to send to this organisation's people (owners)",
 )
 @paginate(Pagination)

@@ -8,7 +8,16 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from cairn.api.common import ErrorOut, FieldError, In, Pagination, Patch, membership_for, org_row
+from cairn.api.common import (
+    OWNERS,
+    ErrorOut,
+    FieldError,
+    In,
+    Pagination,
+    Patch,
+    membership_for,
+    org_row,
+)
 from cairn.core.models import AuditVia, Membership
 from cairn.webhooks import services
 from cairn.webhooks.forms import WebhookForm
@@ -98,7 +107,13 @@ def _current(webhook: Webhook) -> dict:
     }
 
 
-@router.get(HOOKS, response=list[WebhookOut], operation_id="list_webhooks", summary="List webhooks")
+@router.get(
+    HOOKS,
+    response=list[WebhookOut],
+    operation_id="list_webhooks",
+    openapi_extra=OWNERS,
+    summary="List webhooks",
+)
 @paginate(Pagination)
 def list_webhooks(request, org: str):
     return Webhook.objects.filter(organization=_owner(request, org).organization)
@@ -108,6 +123,7 @@ def list_webhooks(request, org: str):
     HOOKS,
     response={201: WebhookCreatedOut, 400: ErrorOut, 422: ErrorOut},
     operation_id="create_webhook",
+    openapi_extra=OWNERS,
     summary="Add a webhook (the answer holds its secret, this once)",
 )
 def create_webhook(request, org: str, payload: WebhookIn):
@@ -123,6 +139,7 @@ def create_webhook(request, org: str, payload: WebhookIn):
     HOOK,
     response={200: WebhookOut, 404: ErrorOut},
     operation_id="get_webhook",
+    openapi_extra=OWNERS,
     summary="Read a webhook",
 )
 def get_webhook(request, org: str, item_id: int):
@@ -140,6 +157,7 @@ def _change(request, org: str, item_id: int, data: dict) -> Webhook:
     HOOK,
     response={200: WebhookOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="replace_webhook",
+    openapi_extra=OWNERS,
     summary="Replace a webhook",
 )
 def replace_webhook(request, org: str, item_id: int, payload: WebhookIn):
@@ -150,6 +168,7 @@ def replace_webhook(request, org: str, item_id: int, payload: WebhookIn):
     HOOK,
     response={200: WebhookOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="update_webhook",
+    openapi_extra=OWNERS,
     summary="Change some fields of a webhook",
 )
 def update_webhook(request, org: str, item_id: int, payload: Patch[WebhookIn]):
@@ -160,6 +179,7 @@ def update_webhook(request, org: str, item_id: int, payload: Patch[WebhookIn]):
     HOOK,
     response={204: None, 404: ErrorOut},
     operation_id="delete_webhook",
+    openapi_extra=OWNERS,
     summary="Delete a webhook and its deliveries",
 )
 def delete_webhook(request, org: str, item_id: int):
@@ -172,6 +192,7 @@ def delete_webhook(request, org: str, item_id: int):
     HOOK + "/deliveries",
     response=list[DeliveryOut],
     operation_id="list_webhook_deliveries",
+    openapi_extra=OWNERS,
     summary="A webhook's deliveries, newest first",
 )
 @paginate(Pagination)
@@ -184,6 +205,7 @@ def list_deliveries(request, org: str, item_id: int):
     HOOK + "/test",
     response={201: DeliveryOut, 400: ErrorOut, 404: ErrorOut},
     operation_id="test_webhook",
+    openapi_extra=OWNERS,
     summary="Send a test message (also to a webhook switched off)",
 )
 def test_webhook(request, org: str, item_id: int):
