@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cairn.execution",
     "cairn.notifications",
     "cairn.webhooks",
+    "cairn.identity",
     "cairn.api",
 ]
 

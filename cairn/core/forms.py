@@ -274,6 +274,8 @@ class OrganizationForm(forms.ModelForm):
             "change_target_percent",
             "report_every_months",
             "overspend_tolerance_percent",
+            "require_sso",
+            "require_second_factor",
         )
         widgets = {
             "fiscal_year_start": forms.Select(
@@ -286,7 +288,13 @@ class OrganizationForm(forms.ModelForm):
         style_fields(self)
         # Left out (an older script, the API), the currency stays what it was; so do the
         # settings added since.
-        for name in ("currency", "report_every_months", "overspend_tolerance_percent"):
+        for name in (
+            "currency",
+            "report_every_months",
+            "overspend_tolerance_percent",
+            "require_sso",
+            "require_second_factor",
+        ):
             self.fields[name].required = False
 
     def clean_name(self):

@@ -79,6 +79,25 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Spend beyond the plan by more than this goes to the committee.",
     )
+    require_sso = models.BooleanField(
+        "members sign in with single sign-on",
+        default=False,
+        help_text="Password sign-in is then refused for the members (not for owners, so that "
+        "an owner can still get in if the identity provider is down).",
+    )
+    require_second_factor = models.CharField(
+        "second factor",
+        max_length=10,
+        choices=[
+            ("", "Not required"),
+            ("managers", "Required for owners and editors"),
+            ("all", "Required for every member"),
+        ],
+        default="",
+        blank=True,
+        help_text="Who must confirm a password sign-in with an authenticator app. Single "
+        "sign-on relies on the provider's own second factor.",
+    )
     # Set when an editor dismisses the getting-started checklist on the dashboard.
     checklist_dismissed = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -197,6 +216,20 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
+    expires = models.DateTimeField(null=True, blank=True)  # null: made before tokens expired
+    scope = models.CharField(
+        max_length=5,
+        choices=[("read", "Read only"), ("write", "Read and write")],
+        default="read",
+    )
+    organization = models.ForeignKey(
+        "Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Only this organisation; empty: all of the person's organisations.",
+    )
 
     class Meta:
         ordering = ["-created"]
