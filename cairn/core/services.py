@@ -7,6 +7,7 @@ rules and the audit trail are the same whichever door a change comes through.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -465,11 +466,39 @@ def remove_member(membership: Membership, *, actor, via=AuditVia.WEB) -> None:
     delete_object(membership, actor=actor, via=via)
 
 
-def create_api_token(user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
-    """Make an API token; returns it and its key, which is shown only this once."""
+TOKEN_DAYS = 90  # a token's life unless chosen otherwise
+TOKEN_MAX_DAYS = 366
+
+
+def create_api_token(
+    user: AbstractBaseUser,
+    name: str,
+    *,
+    scope: str = "write",
+    days: int = TOKEN_DAYS,
+    organization: Organization | None = None,
+) -> tuple[ApiToken, str]:
+    """Make an API token; returns it and its key, which is shown only this once. It expires
+    after ``days`` (at most a year), reads only or reads and writes, and may be kept to one
+    of the person's organisations."""
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise ServiceError("A token lasts from one day to a year.")
+    if scope not in ("read", "write"):
+        raise ServiceError("A token reads only, or reads and writes.")
+    if (
+        organization is not None
+        and not Membership.objects.filter(user=user, organization=organization).exists()
+    ):
+        raise ServiceError("You can keep a token only to one of your organisations.")
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[6 : 6 + ApiToken.PREFIX_LENGTH], key_hash=hash_key(key)
+        user=user,
+        name=name,
+        prefix=key[6 : 6 + ApiToken.PREFIX_LENGTH],
+        key_hash=hash_key(key),
+        scope=scope,
+        expires=timezone.now() + timedelta(days=days),
+        organization=organization,
     )
     return token, key
 
