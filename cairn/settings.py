@@ -6,6 +6,7 @@ Development defaults need nothing set. Production is ``DEBUG=0`` with a real
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,10 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "cairn.core",
     "cairn.goals",
     "cairn.assessment",
@@ -74,16 +79,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cairn.core.security_headers.PermissionsPolicyMiddleware",
     "cairn.core.middleware.ApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cairn.identity.sessions.SessionActivityMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cairn.identity.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cairn.core.middleware.FirstRunMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cairn.urls"
@@ -155,6 +167,37 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # no per-process state: scale-out safe
 
+# --- Sign-in throttling (django-axes) and sessions: see docs/sign-in.md.
+# Axes' backend goes first: it refuses a locked-out account or address before any password
+# is checked; the model backend then signs people in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Passwords, refused for members of an organisation that requires single sign-on.
+    "cairn.identity.backends.PasswordBackend",
+    "cairn.identity.oidc.Backend",  # single sign-on (OpenID Connect)
+    # Only for the sessions cairn/core/views.py signs in with this backend's name (setup,
+    # join); it admits no one PasswordBackend refused, as that refusal stops the chain.
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins counted per account and, separately, per address: either reaching the limit
+# within the cool-off locks out; a success clears that account's count.
+AXES_FAILURE_LIMIT = envint("CAIRN_SIGNIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("CAIRN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cairn.identity.throttle.lockout_response"
+# The address is REMOTE_ADDR, as for every security event (a proxy in front sets it).
+AXES_CLIENT_IP_CALLABLE = "cairn.identity.events.client_ip"
+AXES_ENABLE_ADMIN = False  # locked-out people are listed for their organisation's owners
+AXES_VERBOSE = False  # no banner on every command; failures are still logged
+# Password reset links asked for per hour, per address and per e-mail address typed.
+CAIRN_PASSWORD_RESETS_PER_HOUR = envint("CAIRN_PASSWORD_RESETS_PER_HOUR", 5)
+# Signed out after this long without a request. The expiry is pushed forward by
+# cairn.identity.sessions.SessionActivityMiddleware at most once a minute, not by saving the
+# session on every request (a database write per page).
+SESSION_COOKIE_AGE = envint("CAIRN_SESSION_IDLE_MINUTES", 480) * 60
+SESSION_SAVE_EVERY_REQUEST = False
+
 # --- Cache: per-process memory by default; Redis when REDIS_URL is set (several app servers).
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -199,9 +242,71 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "1")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content Security Policy (django-csp 4): Cairn's pages load only their own scripts,
+# styles, images and fonts, with no inline code, and may not be framed. Pictures and fonts
+# may also be data: URLs (Tabler's icons, the favicon). CAIRN_CSP_REPORT_ONLY=1 sends the
+# same policy as report-only instead (the browser logs what it would block, blocks nothing).
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+if envbool("CAIRN_CSP_REPORT_ONLY", "0"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+
+# --- Single sign-on (OpenID Connect), see docs/sso.md: on when OIDC_ISSUER and OIDC_CLIENT_ID
+# are set. The provider's endpoints come from its discovery document, fetched at the first
+# single sign-on and cached (cairn.identity.oidc), never here: `cairn check` needs no network.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+if OIDC_ISSUER and not OIDC_RP_CLIENT_ID:
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET).")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your company account")
+# The claim listing the person's groups or roles, and what they give in which organisation:
+# "cairn-owners=summit:owner,cairn-editors=summit:editor" (claim value=org slug:role).
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "").strip()
+OIDC_ROLE_MAP = []
+for _entry in filter(None, (e.strip() for e in os.environ.get("OIDC_ROLE_MAP", "").split(","))):
+    _value, _, _target = _entry.rpartition("=")  # a group's name may hold "=", a slug cannot
+    _slug, _, _role = _target.partition(":")
+    if not (_value and _slug and _role in {"owner", "editor", "viewer"}):
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP: {_entry!r} is not claim-value=org-slug:owner|editor|viewer."
+        )
+    OIDC_ROLE_MAP.append((_value, _slug, _role))
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True  # S256; the state and the nonce are on by default
+OIDC_STORE_ID_TOKEN = True  # the hint sent with the provider's sign-out
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)  # seconds for the provider to answer
+OIDC_AUTHENTICATE_CLASS = "cairn.identity.oidc.AuthenticateView"
+OIDC_CALLBACK_CLASS = "cairn.identity.oidc.CallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "cairn.identity.oidc.provider_logout_url"
+if OIDC_ISSUER:
+    # Signing out (a form) ends at the provider's end_session_endpoint: the browser follows
+    # that redirect only if form-action allows the provider's origin.
+    _CSP["DIRECTIVES"]["form-action"].append("/".join(OIDC_ISSUER.split("/")[:3]))
+
 NINJA_PAGINATION_MAX_LIMIT = 500
+# Requests a minute one API token may make (0: no limit); beyond, 429 with Retry-After.
+CAIRN_API_TOKEN_RATE = envint("CAIRN_API_TOKEN_RATE", 600)
 # The largest request body (uploaded files apart): 50,000 measurements in one API call with
 # the longest names and notes fit; a larger body answers 413 saying the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CAIRN_MAX_BODY_MB", 64) * 2**20

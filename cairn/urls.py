@@ -6,6 +6,8 @@ from cairn.api.api import api
 from cairn.core import import_views
 from cairn.core import views as core
 from cairn.governance import views as governance
+from cairn.identity import audit
+from cairn.identity.forms import SignInForm
 from cairn.kpis import views as kpis
 from cairn.notifications import accounts
 from cairn.notifications.urls import site_patterns as notification_patterns
@@ -13,6 +15,8 @@ from cairn.notifications.urls import site_patterns as notification_patterns
 org_patterns = [
     path("", kpis.dashboard, name="org_home"),
     path("activity/", core.activity, name="activity"),
+    path("activity/export/", audit.export_form, name="activity_export_form"),
+    path("activity/export.<str:fmt>", audit.export, name="activity_export"),
     path("activity/trash/<int:entry_id>/restore/", core.trash_restore, name="trash_restore"),
     path("imports/<int:job_id>/", import_views.import_job, name="import_job"),
     path("getting-started/dismiss/", core.checklist_dismiss, name="checklist_dismiss"),
@@ -46,7 +50,9 @@ urlpatterns = [
     path("setup/", core.setup, name="setup"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("accounts/", include("cairn.identity.urls")),
