@@ -46,6 +46,8 @@ ERRORS = {
     413: "The body is larger than the server accepts.",
     414: "The address is longer than the server reads (its query string is too long).",
     422: "Bad input: one entry per field, with its path in `loc`.",
+    429: "Too many requests: this token's limit a minute, or too many wrong tokens from this "
+    "address, or a job of this kind already waiting. Try again after `Retry-After` seconds.",
     503: "The database is busy with another change: try again after `Retry-After` seconds.",
 }
 WRITES = {"post", "put", "patch", "delete"}
@@ -56,7 +58,9 @@ def possible_errors(path: str, method: str, operation: dict) -> set[int]:
     organisation and row in its path, its parameters and body, and whether it writes."""
     found = set()
     if operation.get("security"):
-        found.add(401)
+        found |= {401, 429}  # no token or session; a token's rate
+        if method in WRITES:
+            found.add(403)  # a token that only reads
     if "{org}" in path:
         found |= {403, 404}
     if path.count("{") > path.count("{org}"):
@@ -103,6 +107,8 @@ class CairnAPI(NinjaAPI):
                     responses[code] = {"description": ERRORS[code]}
                     if code != 414:  # the HTTP server answers it, before Cairn: no JSON
                         responses[code]["content"] = error
+                    if code == 429:
+                        responses[code]["headers"] = throttle.RETRY_AFTER_HEADER
         return schema
 
 
@@ -174,6 +180,8 @@ def list_orgs(request):
             "currency": m.organization.currency,
         }
         for m in Membership.objects.filter(user=request.auth).select_related("organization")
+        if getattr(request, "api_token", None) is None
+        or request.api_token.organization_id in (None, m.organization_id)
     ]
 
 

@@ -375,3 +375,29 @@ class ApiTokenForm(StyledForm):
     name = forms.CharField(
         max_length=80, help_text="What the token is for, e.g. “Finance KPI import”."
     )
+    scope = forms.ChoiceField(
+        label="It may",
+        choices=[("read", "Read only"), ("write", "Read and change data")],
+        initial="read",
+        help_text="A token that only reads is refused every change.",
+    )
+    days = forms.TypedChoiceField(
+        label="It works for",
+        coerce=int,
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "A year")],
+        initial=90,
+    )
+    organization = forms.TypedChoiceField(
+        label="In",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Keep it to one organisation, or let it act in all of yours.",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        memberships = user.memberships.select_related("organization") if user else []
+        self.fields["organization"].choices = [("", "All my organisations")] + [
+            (m.organization_id, m.organization.name) for m in memberships
+        ]

@@ -518,15 +518,32 @@ def update_person(user: AbstractBaseUser, *, first_name: str, last_name: str, em
     return user
 
 
-def user_for_token(key: str):
-    """The user an API key belongs to, or None; notes when the key was last used."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+def token_for_key(key: str) -> ApiToken | None:
+    """The token of an API key, with its person (active), or None. Expired tokens are
+    returned too, so that the caller can say so."""
+    token = (
+        ApiToken.objects.select_related("user", "organization")
+        .filter(key_hash=hash_key(key))
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
+    return token
+
+
+def note_token_use(token: ApiToken) -> None:
+    """Note when a token was last used: at most one write a minute per token."""
     now = timezone.now()
-    # Write at most once a minute per token: reads should not each cost a write.
     if token.last_used is None or (now - token.last_used).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+
+
+def user_for_token(key: str):
+    """The person an API key belongs to, if it is valid and not expired; or None."""
+    token = token_for_key(key)
+    if token is None or (token.expires is not None and token.expires <= timezone.now()):
+        return None
+    note_token_use(token)
     return token.user
 
 

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # email (whom to send it to, "" for nobody), actor, link (the full join address, made with
 # CAIRN_BASE_URL, never with a request's host).
 invitation_created = Signal()
+
+# A person made or revoked one of their API tokens. Sent with: token, request (or None).
+token_created = Signal()
+token_revoked = Signal()

@@ -21,7 +21,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cairn.core import services, transfer, trash
+from cairn.core import services, signals, transfer, trash
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.errors import BUSY_MESSAGE, RETRY_AFTER, database_busy
 from cairn.core.forms import (
@@ -35,6 +35,7 @@ from cairn.core.forms import (
     SignUpForm,
 )
 from cairn.core.models import (
+    ApiToken,
     AuditEvent,
     Invitation,
     Membership,
@@ -382,7 +383,7 @@ def profile(request):
     Two forms post here; the details form says so in its hidden ``form`` field."""
     posted = request.POST if request.method == "POST" else None
     details = posted is not None and posted.get("form") == "details"
-    form = ApiTokenForm(None if details else posted)
+    form = ApiTokenForm(None if details else posted, user=request.user)
     person_form = PersonForm(posted if details else None, user=request.user)
     new_key = None
     status = 200
@@ -402,8 +403,23 @@ def profile(request):
                 return redirect("profile")
         status = 422
     elif posted is not None and form.is_valid():
-        token, new_key = services.create_api_token(request.user, form.cleaned_data["name"])
-        form = ApiTokenForm()
+        data = form.cleaned_data
+        organization = (
+            Organization.objects.filter(pk=data["organization"]).first()
+            if data["organization"]
+            else None
+        )
+        token, new_key = services.create_api_token(
+            request.user,
+            data["name"],
+            scope=data["scope"],
+            days=data["days"],
+            organization=organization,
+        )
+        signals.token_created.send(sender=ApiToken, token=token, request=request)
+        form = ApiTokenForm(user=request.user)
+    elif posted is not None:
+        status = 422
     return render(
         request,
         "core/profile.html",
@@ -411,7 +427,8 @@ def profile(request):
             "form": form,
             "person_form": person_form,
             "new_key": new_key,
-            "tokens": request.user.api_tokens.all(),
+            "tokens": request.user.api_tokens.select_related("organization"),
+            "now": timezone.now(),
             "memberships": request.user.memberships.select_related("organization"),
         },
         status=status,
@@ -422,6 +439,7 @@ def profile(request):
 @require_POST
 def token_delete(request, token_id: int):
     token = get_object_or_404(request.user.api_tokens, pk=token_id)
+    signals.token_revoked.send(sender=ApiToken, token=token, request=request)
     token.delete()
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
     return redirect("profile")
