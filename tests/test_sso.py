@@ -46,6 +46,7 @@ PEOPLE = {
     "nadia": {"email": "nadia@example.com", "email_verified": True, "given_name": "Nadia"},
     "dana": {"email": "Dana@Example.com", "email_verified": True},
     "ursula": {"email": "ursula@example.com", "email_verified": False},
+    "uma": {"email": "uma@example.com"},  # no email_verified claim: not verified
     "olivia": {
         "email": "olivia@example.com",
         "email_verified": True,
@@ -268,6 +269,13 @@ class SignInTests(SsoCase):
         self.assertEqual(new.username, "ursula")
         self.assertEqual(new.email, "")  # the address stays the one account's that has it
 
+    def test_an_unverified_address_is_not_kept(self):
+        self.sso("uma")
+        uma = self.signed_in_as()
+        self.assertEqual((uma.username, uma.email), ("uma", ""))
+        # Whoever proves the address later gets their own account, not this one.
+        self.assertEqual(User.objects.filter(email__iexact="uma@example.com").count(), 0)
+
     def test_a_password_account_with_the_same_name_is_not_taken_over(self):
         local = User.objects.create_user("vera", "someone-else@example.com", LOCAL_PASSWORD)
         response, _ = self.sso("vera")
@@ -392,6 +400,17 @@ class SignInTests(SsoCase):
         response = self.client.post("/accounts/logout/")
         self.assertRedirects(response, "/accounts/login/", fetch_redirect_response=False)
         self.assertIsNone(self.signed_in_as())
+
+
+class RoleMapTests(SsoCase):
+    def test_the_claim_may_be_a_list_or_one_value_and_the_highest_role_wins(self):
+        self.assertEqual(oidc.role_grants({"groups": "cairn-editors"}), {"summit": "editor"})
+        both = {"groups": ["cairn-editors", "cairn-owners", 7]}
+        self.assertEqual(oidc.role_grants(both)["summit"], "owner")
+        self.assertEqual(oidc.role_grants({"groups": None}), {})
+        self.assertEqual(oidc.role_grants({}), {})
+        with override_settings(OIDC_ROLE_CLAIM=""):
+            self.assertEqual(oidc.role_grants({"groups": ["cairn-owners"]}), {})
 
 
 class TokenTests(SsoCase):

@@ -28,7 +28,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, resolve_url
 from django.views.generic import View
@@ -155,13 +155,9 @@ def role_grants(claims: dict) -> dict[str, str]:
     """Organisation slug → role, from the role claim through OIDC_ROLE_MAP (the highest role
     when several values name the same organisation)."""
     value = claims.get(settings.OIDC_ROLE_CLAIM) if settings.OIDC_ROLE_CLAIM else None
-    values = (
-        {value}
-        if isinstance(value, str)
-        else set(value or ())
-        if isinstance(value, list)
-        else set()
-    )
+    if isinstance(value, str):  # one group, or a provider that sends a single value
+        value = [value]
+    values = {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
     grants: dict[str, str] = {}
     for claim_value, slug, role in settings.OIDC_ROLE_MAP:
         if claim_value in values and (
@@ -184,16 +180,19 @@ def apply_roles(user, claims: dict) -> None:
             continue
         membership = Membership.objects.filter(user=user, organization=org).first()
         if membership is None:
-            with transaction.atomic():
-                membership = Membership.objects.create(user=user, organization=org, role=role)
-                services.record(
-                    org,
-                    actor=user,
-                    action=AuditAction.CREATE,
-                    obj=membership,
-                    before=None,
-                    after=services.snapshot(membership),
-                )
+            try:
+                with transaction.atomic():
+                    membership = Membership.objects.create(user=user, organization=org, role=role)
+                    services.record(
+                        org,
+                        actor=user,
+                        action=AuditAction.CREATE,
+                        obj=membership,
+                        before=None,
+                        after=services.snapshot(membership),
+                    )
+            except IntegrityError:  # the same person's sign-in in another tab made it
+                continue
         elif membership.role != role:
             try:
                 services.change_role(membership, role, actor=user)
@@ -294,7 +293,6 @@ class Backend(OIDCAuthenticationBackend):
             if info.get("sub") != payload.get("sub"):  # Core 5.3.2: must be the same person
                 raise SuspiciousOperation("The userinfo answer is about someone else.")
             claims.update(info)
-        self.claims = claims
         return claims
 
     def verify_claims(self, claims):
@@ -332,8 +330,14 @@ class Backend(OIDCAuthenticationBackend):
         free = [n for n in username_candidates(claims) if n not in taken]
         if not free:
             raise SuspiciousOperation("Both usernames for this person are taken.")
-        email = self.UserModel.objects.normalize_email(_claim(claims, settings.OIDC_EMAIL_CLAIM))
-        # An address is one account's only (a password reset must reach one person).
+        # Only an address the provider verified, and only if no account has it: an address is
+        # one account's only (a password reset must reach one person), and a later verified
+        # sign-in with it must not land in an account someone made by typing it.
+        email = ""
+        if email_verified(claims):
+            email = self.UserModel.objects.normalize_email(
+                _claim(claims, settings.OIDC_EMAIL_CLAIM)
+            )
         if email and self.UserModel.objects.filter(email__iexact=email).exists():
             email = ""
         user = self.UserModel.objects.create_user(
