@@ -7,5 +7,5 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity and security"
 
     def ready(self) -> None:
-        from cairn.identity import receivers  # noqa: F401 - connects the receivers
-        from cairn.identity import sessions, throttle  # noqa: F401 - their receivers
+        # Importing them connects their receivers.
+        from cairn.identity import receivers, sessions, throttle  # noqa: F401
