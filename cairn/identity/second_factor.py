@@ -43,6 +43,7 @@ from cairn.identity.events import record
 from cairn.identity.models import SecurityKind
 
 RECOVERY_CODES = 10
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 # What the middleware remembers in the session, so that a page costs no query for it:
@@ -277,8 +278,9 @@ def _recovery(code: str) -> str:
 
 
 def _random_code() -> str:
-    # 50 bits each, in letters and digits that cannot be confused (base32: no 0, 1, 8, 9).
-    return b32encode(secrets.token_bytes(5)).decode().lower()
+    # Ten characters of 31 that cannot be confused when copied by hand (no 0/o, 1/l/i):
+    # about 50 bits each.
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
 def show_code(code: str) -> str:
@@ -304,7 +306,7 @@ def qr_svg(text: str) -> str:
     """The QR code of ``text`` as inline SVG (white background, so dark mode scans too),
     240 pixels wide at most rather than qrcode's millimetres."""
     image = qrcode.make(
-        text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10, border=3
+        text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10, border=4
     )
     svg = image.to_string(encoding="unicode")
     return re.sub(
@@ -327,6 +329,10 @@ class CodeForm(StyledForm):
             attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
         ),
     )
+
+    def __init__(self, *args, label: str = "Code", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = label
 
 
 def _next(request, default: str = "home") -> str:
@@ -372,7 +378,7 @@ def set_up(request):
     if app_device(request.user) is not None and not is_verified(request):
         return redirect(f"{reverse('two_factor_verify')}?next={quote(request.path)}")
     device = start_app(request.user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST or None, label="Six-digit code")
     if form.is_valid():
         try:
             codes = confirm_app(request, device, form.cleaned_data["code"])
