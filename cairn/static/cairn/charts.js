@@ -276,4 +276,30 @@
       },
     });
   };
+  // Each page's charts, from the JSON it carries (json_script: not run, so the Content
+  // Security Policy allows it); the pages themselves hold no script.
+  const json = (id) => JSON.parse(document.getElementById(id).textContent);
+  function drawPage() {
+    const matrix = document.getElementById("matrix");
+    if (matrix) window.cairnMatrix(matrix, json("matrix-data"));
+    const balance = document.getElementById("balance");
+    if (balance) window.cairnBalance(balance, json("balance-data"), Number(balance.dataset.target));
+    const kpi = document.getElementById("kpi-chart");
+    if (kpi) window.cairnKpi(kpi, json("kpi-data"));
+    if (document.getElementById("capacity-data")) {
+      const labels = json("capacity-labels");
+      json("capacity-data").forEach((c, i) =>
+        window.cairnCapacity(document.getElementById(`cap-${i + 1}`), labels, c));
+    }
+    if (document.getElementById("spend-data")) {
+      json("spend-data").forEach((c, i) =>
+        window.cairnSpend(document.getElementById(`spend-${i + 1}`), c));
+    }
+    if (document.getElementById("benefit-data")) {
+      json("benefit-data").forEach((c) =>
+        window.cairnKpi(document.getElementById(`benefit-${c.id}`), c.data));
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawPage);
+  else drawPage();
 })();

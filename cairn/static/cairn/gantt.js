@@ -3,6 +3,25 @@
   "use strict";
   const token = () => document.querySelector('meta[name="csrf-token"]').content;
 
+  // frappe-gantt 1.2.2 adds its hatch pattern (for ignored dates) with
+  // `grid.innerHTML += '<pattern>…<path style="…">'`: a style attribute, which the Content
+  // Security Policy refuses, and a re-parse of the whole grid. While it draws the highlights,
+  // `+=` here appends the new markup alone, without the attribute (its stroke is in gantt.css).
+  const drawHighlights = Gantt.prototype.make_grid_highlights;
+  Gantt.prototype.make_grid_highlights = function () {
+    const grid = this.layers.grid;
+    Object.defineProperty(grid, "innerHTML", {
+      configurable: true,
+      get: () => "",
+      set: (markup) => grid.insertAdjacentHTML("beforeend", markup.replace(/\sstyle="[^"]*"/g, "")),
+    });
+    try {
+      return drawHighlights.call(this);
+    } finally {
+      delete grid.innerHTML; // Element.prototype's own again
+    }
+  };
+
   function showProblems(result) {
     // The page itself lists what the roadmap now breaks; this says what the move did.
     const box = document.getElementById("move-result");
@@ -87,6 +106,12 @@
     return gantt;
   };
   document.addEventListener("DOMContentLoaded", () => {
+    // The page's chart: tasks from its JSON, read-only and where to scroll from data- attributes.
+    const chart = document.getElementById("gantt");
+    if (chart) {
+      window.cairnGantt("#gantt", JSON.parse(document.getElementById("gantt-data").textContent),
+        chart.dataset.readonly === "true", chart.dataset.scrollTo);
+    }
     const saved = sessionStorage.getItem("cairn-move");
     if (saved) {
       sessionStorage.removeItem("cairn-move");
