@@ -1,0 +1,86 @@
+"""Sign-in safety in a real browser: the lockout page after too many wrong passwords, and the
+profile's "Where you are signed in" with two browsers, the other one ended from the first."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from cairn.core import services
+
+PASSWORD = "correct horse battery"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The page's Content Security Policy violations, recorded before any script runs.
+RECORD = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`), true);
+"""
+
+
+def sign_in(page, base: str, password: str = PASSWORD, next_url: str = "/") -> None:
+    page.goto(f"{base}/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill("morgan")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def fits(page) -> None:
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+    page.set_viewport_size({"width": 1366, "height": 860})
+    assert page.evaluate("window.__csp") == []
+
+
+@pytest.fixture
+def morgan():
+    owner = User.objects.create_user("morgan", password=PASSWORD)
+    services.create_organization("Summit Outfitters", owner=owner, slug="summit")
+    return owner
+
+
+def test_too_many_wrong_passwords_show_the_lockout_page(page, live_server, screenshot, morgan):
+    page.set_default_timeout(10_000)
+    page.add_init_script(RECORD)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(page, live_server.url, password="not it")
+        expect(page.get_by_text("That username and password do not match")).to_be_visible()
+    sign_in(page, live_server.url, password="not it")
+    expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
+    expect(page.get_by_text("Too many failed sign-ins for this account.")).to_be_visible()
+    expect(page.get_by_text("ask an owner of your organisation to unlock you")).to_be_visible()
+    fits(page)
+    screenshot("sign-in-locked-out")
+    # The right password waits too.
+    sign_in(page, live_server.url)
+    expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
+
+
+def test_the_sessions_card_ends_the_other_browser(page, live_server, screenshot, morgan):
+    page.set_default_timeout(10_000)
+    page.add_init_script(RECORD)
+    other_context = page.context.browser.new_context(user_agent=FIREFOX)
+    other = other_context.new_page()
+    try:
+        sign_in(other, live_server.url)
+        expect(other).to_have_url(f"{live_server.url}/o/summit/")
+        sign_in(page, live_server.url, next_url="/profile/")
+        card = page.locator("#sessions")
+        expect(card.get_by_text("this browser")).to_be_visible()
+        expect(card.get_by_text("Firefox on Linux", exact=True)).to_be_visible()
+        card.scroll_into_view_if_needed()
+        fits(page)
+        screenshot("sessions-card")
+        card.get_by_role("button", name="End the session of Firefox on Linux").click()
+        expect(page.get_by_text("Firefox on Linux is signed out.")).to_be_visible()
+        expect(page.locator("#sessions").get_by_text("Firefox on Linux", exact=True)).to_have_count(
+            0
+        )
+        expect(page.get_by_role("button", name="Sign out everywhere else")).to_have_count(0)
+        other.goto(f"{live_server.url}/profile/")
+        expect(other.get_by_role("heading", name="Sign in to Cairn")).to_be_visible()
+    finally:
+        other_context.close()
