@@ -122,8 +122,8 @@ class Provider:
             raise AssertionError(f"The provider stopped:\n{self.process.output()}")
         try:
             url = f"{self.issuer}/.well-known/openid-configuration"
-            return requests.get(url, timeout=1).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(url, timeout=10).status_code == 200
+        except requests.RequestException:  # not listening yet, or still loading Django
             return False
 
     def stop(self) -> None:
@@ -372,6 +372,15 @@ class SignInTests(SsoCase):
                 "/accounts/login/", {"username": "pat", "password": LOCAL_PASSWORD}
             )
         self.assertEqual(response.status_code, 302)
+
+    def test_a_discovery_document_of_another_issuer_is_refused(self):
+        # The provider answers as http://127.0.0.1:…/o whatever name it is reached by.
+        with override_settings(OIDC_ISSUER=f"http://localhost:{PROVIDER.port}/o"):
+            oidc.forget_discovery()
+            response = self.client.get("/accounts/oidc/authenticate/")
+        self.assertRedirects(response, "/accounts/login/", fetch_redirect_response=False)
+        [event] = self.events(SecurityKind.SSO_REFUSED)
+        self.assertIn(f"names another issuer: '{PROVIDER.issuer}'", event.detail)
 
     def test_sign_out_ends_the_session_and_the_providers(self):
         response, browser = self.sso("nadia")

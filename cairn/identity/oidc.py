@@ -100,8 +100,9 @@ def discovery() -> dict:
         raise DiscoveryError(f"{url}: {e}") from e
     # The document must name the issuer that was configured (OpenID Connect Discovery 4.3),
     # or tokens from another issuer could be accepted.
-    if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != issuer:
-        raise DiscoveryError(f"{url} names another issuer: {document.get('issuer')!r}")
+    named = document.get("issuer") if isinstance(document, dict) else None
+    if not isinstance(named, str) or named.rstrip("/") != issuer:
+        raise DiscoveryError(f"{url} names another issuer: {named!r}")
     missing = [
         k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if k not in document
     ]

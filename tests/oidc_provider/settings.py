@@ -7,7 +7,7 @@ from pathlib import Path
 
 SECRET_KEY = "test-provider-only-not-secret"  # noqa: S105
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]  # localhost: another issuer's name
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
