@@ -225,6 +225,14 @@ class SignInTests(SecondFactorCase):
         self.unthrottle(StaticDevice.objects.get(user=self.editor))
         self.assertEqual(self.client.post(VERIFY, {"code": new[1]}).status_code, 302)
 
+    def test_an_app_removed_in_another_browser_asks_nothing_more(self):
+        device, _ = self.enrol(self.editor)
+        self.sign_in("editor")
+        self.assertEqual(self.client.get(self.url("org_home")).status_code, 302)
+        device.delete()  # as "Remove" in a browser that had confirmed its code
+        self.assertRedirects(self.client.get(VERIFY), "/", target_status_code=302)
+        self.assertEqual(self.client.get(self.url("org_home")).status_code, 200)
+
     def test_next_never_leaves_the_site(self):
         device, _ = self.enrol(self.editor)
         self.sign_in("editor")

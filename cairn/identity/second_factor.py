@@ -348,7 +348,10 @@ def _next(request, default: str = "home") -> str:
 def verify(request):
     """After a password sign-in: the code of the authenticator app, or a recovery code."""
     target = _next(request)
-    if is_verified(request) or app_device(request.user) is None:
+    if is_verified(request):
+        return redirect(target)
+    if app_device(request.user) is None:  # removed meanwhile in another browser
+        request.session.pop(STATE_KEY, None)  # so the middleware asks again, not here
         return redirect(target)
     form = CodeForm(request.POST or None)
     if form.is_valid():
