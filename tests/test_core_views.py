@@ -185,7 +185,9 @@ class PeopleViewTests(CairnTestCase):
 
     def test_tokens_are_shown_once_and_revocable(self):
         self.login("editor")
-        response = self.client.post("/profile/", {"name": "Finance import"})
+        response = self.client.post(
+            "/profile/", {"name": "Finance import", "scope": "write", "days": "90"}
+        )
         key = response.context["new_key"]
         self.assertTrue(key.startswith("cairn_"))
         self.assertNotContains(self.client.get("/profile/"), key)

@@ -22,6 +22,7 @@ from tests.base import CairnTestCase
 PUBLIC = {
     "login", "logout", "setup", "healthz", "join", "calendar_feed", "unsubscribe",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    "oidc_authentication_init", "oidc_authentication_callback", "oidc_logout",
 }  # fmt: skip
 # Pages under an organisation that any member may post to, because they change only the
 # person's own rows (their choices): a viewer's post writes nothing of the organisation's.
