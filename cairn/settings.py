@@ -180,11 +180,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Failed sign-ins counted per account and, separately, per address: either reaching the limit
-# within the cool-off locks out; a success clears that account's count.
+# within the cool-off locks out. A success clears that account's count only: axes' own reset
+# (AXES_RESET_ON_SUCCESS) would also clear every count of the address, so that signing in to
+# one's own account between guesses would undo the limit on someone else's
+# (cairn.identity.sessions.signed_in does the narrower reset).
 AXES_FAILURE_LIMIT = envint("CAIRN_SIGNIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("CAIRN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "cairn.identity.throttle.lockout_response"
 # The address is REMOTE_ADDR, as for every security event (a proxy in front sets it).
 AXES_CLIENT_IP_CALLABLE = "cairn.identity.events.client_ip"

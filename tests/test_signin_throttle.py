@@ -61,7 +61,8 @@ class SignInThrottleTests(CairnTestCase):
         self.assertEqual(LIMIT, 5)
         self.assertEqual(settings.AXES_COOLOFF_TIME, timedelta(minutes=15))
         self.assertEqual(settings.AUTHENTICATION_BACKENDS[0], "axes.backends.AxesStandaloneBackend")
-        self.assertTrue(settings.AXES_RESET_ON_SUCCESS)
+        # Cairn clears the account's count itself, not the address's (see the next tests).
+        self.assertFalse(settings.AXES_RESET_ON_SUCCESS)
         self.assertTrue(settings.AXES_ENABLED)
 
     def test_an_account_is_locked_out_after_the_limit_whatever_the_address(self):
@@ -109,6 +110,13 @@ class SignInThrottleTests(CairnTestCase):
         responses = self.fail_sign_ins(LIMIT - 1, ips=["10.0.5.5"] * (LIMIT - 1))
         self.assertEqual({r.status_code for r in responses}, {200})
         self.assertEqual(self.sign_in("editor", PASSWORD, ip="10.0.5.5").status_code, 302)
+
+    def test_signing_in_to_ones_own_account_does_not_clear_anothers_count(self):
+        self.fail_sign_ins(LIMIT - 1, "editor", ips=["10.0.7.7"] * (LIMIT - 1))
+        self.assertEqual(self.sign_in("viewer", PASSWORD, ip="10.0.7.7").status_code, 302)
+        self.client.logout()
+        last = self.sign_in("editor", "one more guess", ip="10.0.7.7")
+        self.assertContains(last, LOCKED_ACCOUNT, status_code=429)
 
     def test_the_lockout_ends_after_the_cool_off(self):
         self.fail_sign_ins(LIMIT)

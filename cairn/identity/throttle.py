@@ -14,7 +14,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Count, Q, Sum, Value
 from django.dispatch import receiver
 from django.shortcuts import render
@@ -117,6 +117,13 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
         username=credentials.get("username") or "",
         detail="refused: locked out" if refused else "wrong user name or password",
     )
+
+
+@receiver(user_logged_in)
+def success_clears_the_account(sender, request, user, **kwargs):
+    """A sign-in clears its account's failures, and only those (not its address's: see
+    AXES_RESET_ON_SUCCESS in the settings)."""
+    axes_reset(username=user.get_username())
 
 
 @receiver(user_locked_out)
