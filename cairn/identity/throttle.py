@@ -110,12 +110,17 @@ def _failures(request) -> int:
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     """Every failed sign-in is a security event (axes has counted it before this runs).
     A try while locked out is refused before its password is checked."""
-    refused = _failures(request) > settings.AXES_FAILURE_LIMIT
+    if _failures(request) > settings.AXES_FAILURE_LIMIT:
+        detail = "refused: locked out"
+    elif getattr(request, "cairn_sso_required", False):  # cairn.identity.backends
+        detail = "refused: the organisation signs in with single sign-on"
+    else:
+        detail = "wrong user name or password"
     record(
         SecurityKind.SIGN_IN_FAILED,
         request=request,
         username=credentials.get("username") or "",
-        detail="refused: locked out" if refused else "wrong user name or password",
+        detail=detail,
     )
 
 
