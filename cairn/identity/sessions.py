@@ -74,8 +74,14 @@ class SessionActivityMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        # Only a session the request already loaded: reading it here would be a query.
-        if session is None or not session.accessed or not session.session_key:
+        # Only a session the request already loaded: reading it here would be a query. And
+        # not after a server error, when the database may be what failed.
+        if (
+            session is None
+            or not session.accessed
+            or not session.session_key
+            or response.status_code >= 500
+        ):
             return response
         user_id = session.get(SESSION_KEY)
         if user_id is None:
