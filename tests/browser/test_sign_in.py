@@ -84,3 +84,32 @@ def test_the_sessions_card_ends_the_other_browser(page, live_server, screenshot,
         expect(other.get_by_role("heading", name="Sign in to Cairn")).to_be_visible()
     finally:
         other_context.close()
+
+
+def test_an_owner_unlocks_a_member(page, live_server, screenshot, morgan, settings):
+    from django.test import Client
+
+    from cairn.core.models import Membership, Role
+
+    # Until cairn/urls.py includes cairn.identity.urls_org (see tests/test_signin_throttle.py).
+    settings.ROOT_URLCONF = "tests.test_signin_throttle"
+    sam = User.objects.create_user("sam", password=PASSWORD, first_name="Sam", last_name="Lee")
+    Membership.objects.create(user=sam, organization=morgan.memberships.get().organization,
+                              role=Role.EDITOR)  # fmt: skip
+    guesser = Client(REMOTE_ADDR="10.9.0.1")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        guesser.post("/accounts/login/", {"username": "sam", "password": "guess"})
+    page.set_default_timeout(10_000)
+    page.add_init_script(RECORD)
+    sign_in(page, live_server.url, next_url="/o/summit/members/locked/")
+    expect(page.get_by_role("heading", name="People locked out of signing in")).to_be_visible()
+    expect(page.get_by_text("Sam Lee")).to_be_visible()
+    fits(page)
+    screenshot("members-locked-out")
+    page.get_by_role("button", name="Unlock sam").click()
+    expect(page.get_by_text("sam can sign in again.")).to_be_visible()
+    expect(page.get_by_text("Nobody in Summit Outfitters is locked out.")).to_be_visible()
+    response = Client(REMOTE_ADDR="10.9.0.2").post(
+        "/accounts/login/", {"username": "sam", "password": PASSWORD}
+    )
+    assert response.status_code == 302
