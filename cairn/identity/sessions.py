@@ -94,7 +94,7 @@ class SessionActivityMiddleware:
         return response
 
 
-def end_session(row: UserSession, *, request=None, by=None) -> None:
+def end_session(row: UserSession, *, request=None) -> None:
     """Sign one browser out: its session is deleted from the store, with its row."""
     session_store()().delete(row.session_key)
     row.delete()
@@ -102,8 +102,7 @@ def end_session(row: UserSession, *, request=None, by=None) -> None:
         SecurityKind.SESSION_ENDED,
         request=request,
         user=row.user,
-        detail=f"{row.user_agent[:120] or 'unknown browser'} from {row.ip or 'unknown address'}"
-        + (f", by {by}" if by else ""),
+        detail=f"{row.user_agent[:120] or 'unknown browser'} from {row.ip or 'unknown address'}",
     )
 
 

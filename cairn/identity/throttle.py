@@ -89,14 +89,16 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def unlock(username: str, *, actor, request=None) -> int:
-    """An owner lets a member try again at once: their failed sign-ins are forgotten."""
+    """An owner lets a member try again at once: their failed sign-ins are forgotten (and
+    recorded as unlocked when there were any)."""
     count = axes_reset(username=username)
-    record(
-        SecurityKind.UNLOCKED,
-        request=request,
-        username=username,
-        detail=f"by {actor.get_username()}",
-    )
+    if count:
+        record(
+            SecurityKind.UNLOCKED,
+            request=request,
+            username=username,
+            detail=f"by {actor.get_username()}",
+        )
     return count
 
 
