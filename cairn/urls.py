@@ -40,6 +40,7 @@ org_patterns = [
     path("", include("cairn.aigov.urls")),
     path("", include("cairn.documents.urls")),
     path("", include("cairn.execution.urls")),
+    path("", include("cairn.identity.urls_org")),
     path("", include("cairn.notifications.urls")),
     path("", include("cairn.webhooks.urls")),
 ]
@@ -57,7 +58,6 @@ urlpatterns = [
     ),
     path("accounts/", include("cairn.identity.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password-reset/", accounts.password_reset, name="password_reset"),
     path("accounts/password-reset/sent/", accounts.password_reset_done, name="password_reset_done"),
     path(
         "accounts/password-reset/<uidb64>/<token>/",

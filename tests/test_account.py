@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from tests.base import PASSWORD, CairnTestCase
 
@@ -63,7 +64,9 @@ class PasswordChangeTests(CairnTestCase):
         # Still signed in after the change (the session hash was updated).
         self.assertEqual(self.client.get("/profile/").status_code, 200)
         self.client.logout()
-        self.assertFalse(self.client.login(username="editor", password=PASSWORD))
+        self.assertFalse(
+            self.client.login(request=HttpRequest(), username="editor", password=PASSWORD)
+        )
         signed_in = self.client.post(
             "/accounts/login/", {"username": "editor", "password": NEW_PASSWORD}
         )
@@ -81,7 +84,7 @@ class AdminTests(CairnTestCase):
 
     def setUp(self):
         User.objects.create_superuser("root", password=PASSWORD)
-        self.client.login(username="root", password=PASSWORD)
+        self.client.login(request=HttpRequest(), username="root", password=PASSWORD)
 
     def test_no_organisation_data_model_is_registered(self):
         cairn_models = [m for m in admin.site._registry if m.__module__.startswith("cairn.")]

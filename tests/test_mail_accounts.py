@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 from django.test import TestCase, override_settings
 from django.utils.html import escape
 
@@ -161,8 +162,12 @@ class PasswordResetTests(TestCase):
             follow=True,
         )
         self.assertContains(done, "Your password is changed")
-        self.assertFalse(self.client.login(username="dana", password=PASSWORD))
-        self.assertTrue(self.client.login(username="dana", password="a-fresh-passphrase"))
+        self.assertFalse(
+            self.client.login(request=HttpRequest(), username="dana", password=PASSWORD)
+        )
+        self.assertTrue(
+            self.client.login(request=HttpRequest(), username="dana", password="a-fresh-passphrase")
+        )
         self.client.logout()
         again = self.client.get(urlsplit(link).path, follow=True)
         self.assertContains(again, "This link no longer works")

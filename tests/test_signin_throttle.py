@@ -13,26 +13,15 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.test import TestCase, override_settings
-from django.urls import include, path
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-import cairn.urls
 from cairn.core import services
 from cairn.core.models import Role
 from cairn.identity.models import SecurityEvent, SecurityKind
 from cairn.notifications.models import OutgoingMail
 from tests.base import PAGE, PASSWORD, CairnTestCase
-
-# Until cairn/urls.py's org_patterns include cairn.identity.urls_org, this module is the
-# URL configuration of the tests that open the owner's page (a second include is harmless).
-urlpatterns = [
-    path("o/<slug:org_slug>/", include("cairn.identity.urls_org")),
-    *cairn.urls.urlpatterns,
-]
-handler400, handler403 = cairn.urls.handler400, cairn.urls.handler403
-handler404, handler500 = cairn.urls.handler404, cairn.urls.handler500
 
 LIMIT = settings.AXES_FAILURE_LIMIT
 LOCKED_ACCOUNT = "Too many failed sign-ins for this account. Try again in 15 minutes, or ask an owner of your organisation to unlock you."  # noqa: E501
@@ -132,7 +121,6 @@ class SignInThrottleTests(CairnTestCase):
         self.assertEqual(response["Retry-After"], "7200")
 
 
-@override_settings(ROOT_URLCONF=__name__)
 class UnlockTests(CairnTestCase):
     PAGE_URL = "/o/acme/members/locked/"
 

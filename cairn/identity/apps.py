@@ -8,4 +8,4 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing them connects their receivers.
-        from cairn.identity import receivers, sessions, throttle  # noqa: F401
+        from cairn.identity import receivers, second_factor, sessions, throttle  # noqa: F401

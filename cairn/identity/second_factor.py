@@ -25,8 +25,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models import Count, Q
+from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -543,3 +545,12 @@ class SecondFactorMiddleware:
         state = state_for(user)
         remember(request, state)
         return state
+
+
+@receiver(user_logged_in)
+def _state_at_sign_in(sender, request, user, **kwargs):
+    """Work out at sign-in what the session needs, so that the pages after it read nothing
+    more (the sign-in request pays the one query)."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[STATE_KEY] = {"user": user.pk, "state": state_for(user), "at": int(time.time())}

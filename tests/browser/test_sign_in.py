@@ -91,8 +91,6 @@ def test_an_owner_unlocks_a_member(page, live_server, screenshot, morgan, settin
 
     from cairn.core.models import Membership, Role
 
-    # Until cairn/urls.py includes cairn.identity.urls_org (see tests/test_signin_throttle.py).
-    settings.ROOT_URLCONF = "tests.test_signin_throttle"
     sam = User.objects.create_user("sam", password=PASSWORD, first_name="Sam", last_name="Lee")
     Membership.objects.create(user=sam, organization=morgan.memberships.get().organization,
                               role=Role.EDITOR)  # fmt: skip
