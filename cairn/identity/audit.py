@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cairn.core.access import org_view
+from cairn.core.forms import StyledForm
 from cairn.core.models import AuditEvent, Membership, Role
 from cairn.identity.models import SecurityEvent, SecurityKind
 
@@ -32,15 +33,19 @@ CHUNK = 2000
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 
-class ExportForm(forms.Form):
-    start = forms.DateField(label="From", required=False)
-    end = forms.DateField(label="To", required=False, help_text="Both days included.")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ExportForm(StyledForm):
+    start = forms.DateField(label="From", required=False, widget=DATE)
+    end = forms.DateField(label="To", required=False, widget=DATE, help_text="Both days included.")
     person = forms.CharField(label="Person", required=False, max_length=150,
                              help_text="A user name: only what they did.")  # fmt: skip
     kind = forms.ChoiceField(label="What", required=False)
 
     def __init__(self, *args, types: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.attrs["class"] = "form-select"
         self.fields["kind"].choices = [
             ("", "Everything"),
             ("changes", "Every change to the strategy"),
