@@ -200,7 +200,9 @@ class SchemaTests(CairnTestCase):
         listing = schema["paths"]["/api/v1/orgs/{org}/goals"]["get"]["responses"]
         self.assertLessEqual({"401", "403", "404", "414", "422"}, set(listing))
         self.assertNotIn("409", listing)
-        self.assertEqual(set(schema["paths"]["/api/v1/orgs"]["get"]["responses"]), {"200", "401", "429"})
+        self.assertEqual(
+            set(schema["paths"]["/api/v1/orgs"]["get"]["responses"]), {"200", "401", "429"}
+        )
 
     def test_dates_say_their_range_and_patches_refuse_null(self):
         schema = self.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
