@@ -175,10 +175,10 @@ AUTHENTICATION_BACKENDS = [
     # Passwords, refused for members of an organisation that requires single sign-on.
     "cairn.identity.backends.PasswordBackend",
     "cairn.identity.oidc.Backend",  # single sign-on (OpenID Connect)
-    # Only for the sessions cairn/core/views.py signs in with this backend's name (setup,
-    # join); it admits no one PasswordBackend refused, as that refusal stops the chain.
-    "django.contrib.auth.backends.ModelBackend",
 ]
+# The backend a page signs a person in with after checking their password itself (setup,
+# joining through an invitation): core names it through this setting.
+CAIRN_PASSWORD_BACKEND = "cairn.identity.backends.PasswordBackend"
 # Failed sign-ins counted per account and, separately, per address: either reaching the limit
 # within the cool-off locks out. A success clears that account's count only: axes' own reset
 # (AXES_RESET_ON_SUCCESS) would also clear every count of the address, so that signing in to

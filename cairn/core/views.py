@@ -65,7 +65,7 @@ def setup(request):
             password=form.cleaned_data["password1"],
             org_name=form.cleaned_data["organization_name"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.CAIRN_PASSWORD_BACKEND)
         messages.success(request, f"Welcome to Cairn. {org} is ready for its strategy.")
         return redirect("org_home", org_slug=org.slug)
     return render(request, "core/setup.html", {"form": form})
@@ -370,7 +370,7 @@ def join(request, key: str):
             messages.error(request, str(e))
             return redirect("home")
         if form is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.CAIRN_PASSWORD_BACKEND)
         messages.success(request, f"Welcome to {invitation.organization}.")
         return redirect("org_home", org_slug=invitation.organization.slug)
     return render(request, "core/join.html", {"invitation": invitation, "form": form})
