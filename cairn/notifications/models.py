@@ -106,36 +106,39 @@ class OutgoingMail(models.Model):
         return f"{self.subject} → {self.to}"
 
 
-class Preference(models.Model):
-    """A person's choice, in one organisation, for one kind: e-mail, in Cairn only, or off."""
+class ChannelChoice(models.Model):
+    """How one kind of notification reaches someone: e-mail, in Cairn only, or off."""
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.channel}"
+
+
+class Preference(ChannelChoice):
+    """A person's choice, in one organisation, for one kind."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["membership", "kind"], name="one_preference_per_kind")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.channel}"
 
-
-class OrgDefault(models.Model):
+class OrgDefault(ChannelChoice):
     """An organisation's default for one kind, set by an owner; a person may choose otherwise."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "kind"], name="one_default_per_kind")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.channel}"
 
 
 class Weekday(models.IntegerChoices):

@@ -365,7 +365,3 @@ def remind_in_slot(now: datetime | None = None, worker: str = "") -> ReminderRun
         finished=timezone.now(), queued=report.queued, notified=report.notified
     )
     return run
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -15,6 +15,7 @@ from cairn.notifications import mail, rules, services
 from cairn.notifications.kinds import Kind
 from cairn.notifications.models import MailState, Notification, OutgoingMail
 from tests.base import PASSWORD
+from tests.browser.helpers import sign_in
 from tests.mailserver import MailServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,13 +25,6 @@ def fits(page, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 844})
     page.wait_for_timeout(200)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_kpi_owner_is_reminded_records_the_value_and_the_reminder_stops(

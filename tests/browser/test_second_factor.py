@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from cairn.core import services
 from cairn.identity.models import SecurityEvent, SecurityKind
+from tests.browser.helpers import fits_without_violations, sign_in
 
 PASSWORD = "correct horse battery"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,21 +31,6 @@ def code(secret: str, steps: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def sign_in(page, base: str, next_url: str = "/") -> None:
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill("morgan")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def fits(page) -> None:
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
-    page.set_viewport_size({"width": 1366, "height": 860})
-    assert page.evaluate("window.__csp") == []
-
-
 def test_set_up_from_the_profile_then_sign_in_with_a_code(page, live_server, screenshot):
     owner = User.objects.create_user("morgan", password=PASSWORD)
     services.create_organization("Summit Outfitters", owner=owner, slug="summit")
@@ -52,7 +38,7 @@ def test_set_up_from_the_profile_then_sign_in_with_a_code(page, live_server, scr
     page.add_init_script(RECORD)
     base = live_server.url
 
-    sign_in(page, base, "/profile/")
+    sign_in(page, base, "morgan", PASSWORD, next_url="/profile/")
     card = page.locator("#second-factor")
     expect(card.get_by_text("Off")).to_be_visible()
     screenshot("second-factor-profile-off")
@@ -65,7 +51,7 @@ def test_set_up_from_the_profile_then_sign_in_with_a_code(page, live_server, scr
     assert 150 <= box["width"] <= 240 and box["width"] == box["height"]
     page.get_by_text("Cannot scan it? Type this key instead").click()
     secret = page.locator("#totp-secret").inner_text()
-    fits(page)
+    fits_without_violations(page)
     screenshot("second-factor-enrol")
 
     page.get_by_label("Six-digit code").fill(wrong := f"{(int(code(secret)) + 1) % 10**6:06d}")
@@ -81,7 +67,7 @@ def test_set_up_from_the_profile_then_sign_in_with_a_code(page, live_server, scr
     expect(page.get_by_text("Print or copy these codes")).to_be_visible()
     codes = page.locator("#recovery-codes li").all_inner_texts()
     assert len(codes) == 10 and all(len(c) == 11 and c[5] == "-" for c in codes)
-    fits(page)
+    fits_without_violations(page)
     screenshot("second-factor-recovery-codes")
     page.get_by_role("link", name="I have kept them: continue").click()
     expect(page.locator("#second-factor").get_by_text("On", exact=True)).to_be_visible()
@@ -90,10 +76,10 @@ def test_set_up_from_the_profile_then_sign_in_with_a_code(page, live_server, scr
 
     page.get_by_role("link", name="Your account").click()
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, base, "/o/summit/")
+    sign_in(page, base, "morgan", PASSWORD, next_url="/o/summit/")
     expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
     assert "/accounts/two-factor/verify/" in page.url
-    fits(page)
+    fits_without_violations(page)
     screenshot("second-factor-verify")
     # The code of the set-up is spent; the phone's next one signs in.
     page.get_by_label("Code", exact=True).fill(code(secret, 1))

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from cairn.core import services
+from tests.browser.helpers import fits_without_violations, sign_in
 
 PASSWORD = "correct horse battery"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -20,21 +21,6 @@ document.addEventListener("securitypolicyviolation",
 """
 
 
-def sign_in(page, base: str, password: str = PASSWORD, next_url: str = "/") -> None:
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill("morgan")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def fits(page) -> None:
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
-    page.set_viewport_size({"width": 1366, "height": 860})
-    assert page.evaluate("window.__csp") == []
-
-
 @pytest.fixture
 def morgan():
     owner = User.objects.create_user("morgan", password=PASSWORD)
@@ -46,16 +32,16 @@ def test_too_many_wrong_passwords_show_the_lockout_page(page, live_server, scree
     page.set_default_timeout(10_000)
     page.add_init_script(RECORD)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        sign_in(page, live_server.url, password="not it")
+        sign_in(page, live_server.url, "morgan", password="not it")
         expect(page.get_by_text("That username and password do not match")).to_be_visible()
-    sign_in(page, live_server.url, password="not it")
+    sign_in(page, live_server.url, "morgan", password="not it")
     expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
     expect(page.get_by_text("Too many failed sign-ins for this account.")).to_be_visible()
     expect(page.get_by_text("ask an owner of your organisation to unlock you")).to_be_visible()
-    fits(page)
+    fits_without_violations(page)
     screenshot("sign-in-locked-out")
     # The right password waits too.
-    sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "morgan", PASSWORD)
     expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
 
 
@@ -65,14 +51,14 @@ def test_the_sessions_card_ends_the_other_browser(page, live_server, screenshot,
     other_context = page.context.browser.new_context(user_agent=FIREFOX)
     other = other_context.new_page()
     try:
-        sign_in(other, live_server.url)
+        sign_in(other, live_server.url, "morgan", PASSWORD)
         expect(other).to_have_url(f"{live_server.url}/o/summit/")
-        sign_in(page, live_server.url, next_url="/profile/")
+        sign_in(page, live_server.url, "morgan", PASSWORD, next_url="/profile/")
         card = page.locator("#sessions")
         expect(card.get_by_text("this browser")).to_be_visible()
         expect(card.get_by_text("Firefox on Linux", exact=True)).to_be_visible()
         card.scroll_into_view_if_needed()
-        fits(page)
+        fits_without_violations(page)
         screenshot("sessions-card")
         card.get_by_role("button", name="End the session of Firefox on Linux").click()
         expect(page.get_by_text("Firefox on Linux is signed out.")).to_be_visible()
@@ -99,10 +85,10 @@ def test_an_owner_unlocks_a_member(page, live_server, screenshot, morgan, settin
         guesser.post("/accounts/login/", {"username": "sam", "password": "guess"})
     page.set_default_timeout(10_000)
     page.add_init_script(RECORD)
-    sign_in(page, live_server.url, next_url="/o/summit/members/locked/")
+    sign_in(page, live_server.url, "morgan", PASSWORD, next_url="/o/summit/members/locked/")
     expect(page.get_by_role("heading", name="People locked out of signing in")).to_be_visible()
     expect(page.get_by_text("Sam Lee")).to_be_visible()
-    fits(page)
+    fits_without_violations(page)
     screenshot("members-locked-out")
     page.get_by_role("button", name="Unlock sam").click()
     expect(page.get_by_text("sam can sign in again.")).to_be_visible()
