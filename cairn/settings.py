@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cairn.core.logs.RequestIdMiddleware",  # first: every later log line carries the request id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "cairn.core.security_headers.PermissionsPolicyMiddleware",
@@ -135,6 +136,12 @@ if os.environ.get("DATABASE_URL"):
         )
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A database that is down or restarting answers a page with a 503 within seconds,
+        # instead of holding the request until the proxy gives up.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", envint("DB_CONNECT_TIMEOUT", 3)
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -202,11 +209,14 @@ SESSION_COOKIE_AGE = envint("CAIRN_SESSION_IDLE_MINUTES", 480) * 60
 SESSION_SAVE_EVERY_REQUEST = False
 
 # --- Cache: per-process memory by default; Redis when REDIS_URL is set (several app servers).
-if os.environ.get("REDIS_URL"):
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": REDIS_URL,
+            # Redis out of reach fails a request in a second or two, never hangs it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 
@@ -235,7 +245,7 @@ STORAGES = {
 # --- Production hardening: on whenever DEBUG is off.
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1")
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
     if envbool("BEHIND_HTTPS_PROXY", "0"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
@@ -352,14 +362,36 @@ CAIRN_PERIODIC = [
 ]
 CAIRN_REMIND_EVERY_MINUTES = envint("CAIRN_REMIND_EVERY_MINUTES", 15)
 
+# --- Logs: one line per request and per event on the console, each with its request id
+# (cairn.core.logs). JSON when DEBUG is off unless LOG_FORMAT=text; text in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cairn.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "cairn.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools write a line per step of every PDF at INFO: keep them out of
-    # the console unless they warn.
     "loggers": {
+        # One line per request answered; runserver prints its own in development.
+        "cairn.request": {
+            "level": os.environ.get("CAIRN_REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO")
+        },
+        # Django logs each 4xx/5xx again without the duration: cairn.request has it.
+        "django.request": {"level": "ERROR"},
+        # WeasyPrint and fontTools write a line per step of every PDF at INFO: keep them out
+        # of the console unless they warn.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cairn.api.api import api
-from cairn.core import import_views
+from cairn.core import health, import_views
 from cairn.core import views as core
 from cairn.governance import views as governance
 from cairn.identity import audit
@@ -47,7 +47,8 @@ org_patterns = [
 
 urlpatterns = [
     path("", core.home, name="home"),
-    path("healthz", core.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("setup/", core.setup, name="setup"),
     path(
         "accounts/login/",

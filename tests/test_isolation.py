@@ -20,7 +20,7 @@ from tests.base import CairnTestCase
 
 # Pages anyone may open without signing in.
 PUBLIC = {
-    "login", "logout", "setup", "healthz", "join", "calendar_feed", "unsubscribe",
+    "login", "logout", "setup", "healthz", "readyz", "join", "calendar_feed", "unsubscribe",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
     "oidc_authentication_init", "oidc_authentication_callback", "oidc_logout",
 }  # fmt: skip

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 RETRY_AFTER = 5  # seconds: a busy database is another change finishing, not an outage
 BUSY_MESSAGE = (
     "Another change is being saved (an import, perhaps). Nothing of yours was saved: "
     f"try again in {RETRY_AFTER} seconds."
+)
+UNAVAILABLE_RETRY_AFTER = 10  # seconds: a database restarting is back within a minute
+UNAVAILABLE_MESSAGE = (
+    "Cairn cannot reach its database just now (it may be restarting). Nothing was saved: "
+    f"try again in {UNAVAILABLE_RETRY_AFTER} seconds."
 )
 
 # The sentence an API client reads for an error Django or the router answered on its own.
@@ -28,6 +33,30 @@ API_DETAIL = {
 def database_busy(exc: BaseException | None) -> bool:
     """Whether ``exc`` is SQLite giving up on the write lock after its busy timeout."""
     return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is the database out of reach: refused, restarting, connection lost
+    (not a busy SQLite lock, not a query Cairn got wrong)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError) or database_busy(exc):
+        return False
+    text = str(exc).lower()
+    return any(
+        words in text
+        for words in (
+            "connection",
+            "could not connect",
+            "server closed",
+            "terminating",
+            "shutting down",
+            "starting up",
+            "timeout expired",
+            "the database system is",
+            "unable to open database",
+        )
+    )
 
 
 def api_detail(status: int, allow: str = "") -> str:

@@ -10,7 +10,7 @@ from cairn.core.errors import api_detail
 API_PREFIX = "/api/"
 
 # Paths that work before any account exists.
-OPEN_PREFIXES = ("/setup/", "/static/", "/healthz", API_PREFIX)
+OPEN_PREFIXES = ("/setup/", "/static/", "/healthz", "/readyz", API_PREFIX)
 
 
 class FirstRunMiddleware:
@@ -48,8 +48,10 @@ class ApiErrorsMiddleware:
             and request.path.startswith(API_PREFIX)
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            detail = _limit_detail(response) or api_detail(
-                response.status_code, response.get("Allow", "")
+            detail = (
+                getattr(response, "api_detail", "")
+                or _limit_detail(response)
+                or api_detail(response.status_code, response.get("Allow", ""))
             )
             converted = JsonResponse({"detail": detail}, status=response.status_code)
             for header in ("Allow", "Retry-After", "WWW-Authenticate"):

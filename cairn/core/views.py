@@ -13,8 +13,7 @@ from django.contrib.auth.models import User
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
@@ -23,7 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cairn.core import services, signals, transfer, trash
 from cairn.core.access import get_object_for_member, org_view
-from cairn.core.errors import BUSY_MESSAGE, RETRY_AFTER, database_busy
+from cairn.core.errors import (
+    BUSY_MESSAGE,
+    RETRY_AFTER,
+    UNAVAILABLE_MESSAGE,
+    UNAVAILABLE_RETRY_AFTER,
+    database_busy,
+    database_unavailable,
+)
 from cairn.core.forms import (
     ApiTokenForm,
     InvitationForm,
@@ -46,13 +52,6 @@ from cairn.core.models import (
 
 
 @require_GET
-def healthz(request):
-    """For load balancers: the app answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """First run: the first person creates their account and first organisation."""
@@ -472,9 +471,15 @@ def bad_request(request, exception=None):
 def server_error(request):
     """Every uncaught error ends here (after it is logged); one the database raised because
     another change held it for longer than the busy timeout is a 503 to retry, not a fault."""
-    if database_busy(sys.exc_info()[1]):
+    exc = sys.exc_info()[1]
+    if database_busy(exc):
         response = _error_page("Busy saving another change", BUSY_MESSAGE, 503)
         response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    if database_unavailable(exc):
+        response = _error_page("Cairn is not available", UNAVAILABLE_MESSAGE, 503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        response.api_detail = UNAVAILABLE_MESSAGE
         return response
     return _error_page(
         "Something went wrong", "The error was logged. Please try again in a moment.", 500
