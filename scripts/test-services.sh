@@ -13,6 +13,8 @@ packages() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
   fc-list 2>/dev/null | grep -qi dejavu || want+=(fonts-dejavu-core)
   command -v pdftoppm >/dev/null || want+=(poppler-utils)
+  [ -x /usr/sbin/nginx ] || want+=(nginx)  # the load test's proxy (scripts/cluster.sh)
+  command -v redis-server >/dev/null || want+=(redis-server)
   want+=($(pdf_missing))
   install "${want[@]}"
 }
@@ -37,8 +39,14 @@ install() {
   local want=("$@")
   if [ ${#want[@]} -gt 0 ]; then
     echo "Installing ${want[*]}…" >&2
+    # Packaged services (nginx on port 80, Redis on 6379) are not started on install: the
+    # tests start their own, on their own ports (a policy-rc.d saying no, for the install).
+    local policy=/usr/sbin/policy-rc.d made=""
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; made=1; fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >&2 \
+      || { [ -z "$made" ] || rm -f "$policy"; return 1; }
+    [ -z "$made" ] || rm -f "$policy"
   fi
 }
 
