@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from django.core.management.base import BaseCommand, CommandError
@@ -107,7 +108,17 @@ class Command(BaseCommand):
                         self.cfg.set(key, value)
 
             def load(self):
+                # Called once gunicorn has set up its own log, before the processes fork:
+                # its lines too are JSON when Cairn's are.
+                from django.conf import settings
                 from django.urls import get_resolver
+
+                from cairn.core.logs import JsonFormatter, RequestIdFilter
+
+                if settings.LOG_FORMAT == "json":
+                    for handler in logging.getLogger("gunicorn.error").handlers:
+                        handler.setFormatter(JsonFormatter())
+                        handler.addFilter(RequestIdFilter())
 
                 get_resolver().check()  # import every view now, not on a first request
                 return application
