@@ -350,3 +350,44 @@ def test_the_container_entry_point_migrates_serves_and_stops_gracefully(tmp_path
     request_lines = [json.loads(line) for line in text.splitlines() if '"cairn.request"' in line]
     assert any(line["path"] == "/readyz" for line in request_lines)
     assert "Shutting down: Master" in text
+
+
+def test_the_container_files_agree_with_each_other_and_the_settings():
+    """compose.yaml, deploy/nginx.conf and the Dockerfile name the same services, files and
+    settings: a renamed service or setting breaks this, not a company's deployment."""
+    import re
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "app1", "app2", "worker", "proxy"} <= set(services)
+    assert services["postgres"]["image"].startswith("postgres:15")
+    assert [services[name]["command"] for name in ("app1", "app2", "worker")] == [
+        ["web"],
+        ["web"],
+        ["worker"],
+    ]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstreams = set(re.findall(r"^\s*server (\w+):8000", nginx, re.M))
+    assert upstreams == {"app1", "app2"}
+    mount = services["proxy"]["volumes"][0].split(":")[0]
+    assert (ROOT / mount).resolve() == (ROOT / "deploy" / "nginx.conf")
+
+    settings_text = (ROOT / "cairn" / "settings.py").read_text()
+    known = set(
+        re.findall(
+            r"""(?:environ\.get|environ\[|envbool|envint)\(?\s*["'](\w+)["']""", settings_text
+        )
+    )
+    known |= {"DATABASE_URL", "REDIS_URL", "FORWARDED_ALLOW_IPS"}  # read by dj-database-url,
+    # the settings and gunicorn (cairn serve)
+    environment = services["app1"]["environment"]
+    assert set(environment) <= known, set(environment) - known
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
+    for source in re.findall(r"^COPY (\S+)", dockerfile, re.M):
+        assert (ROOT / source).exists(), source
+    assert "USER cairn" in dockerfile and "collectstatic" in dockerfile
+    assert os.access(ROOT / "deploy" / "docker-entrypoint.sh", os.X_OK)
