@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench fuzz install install-dev assets clean
+.PHONY: run test lint bench fuzz install install-dev assets clean docs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Cairn needs Python 3.11"'
@@ -50,6 +50,10 @@ fuzz: $(VENV)/.installed-dev
 # Speed checks (not tests): figures in benchmarks/results.json and a table.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py
+
+# The documentation site (mkdocs.yml), offline, into var/site; --strict: a broken link fails.
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
 
 # Re-fetch the vendored front-end assets from npm (only to change a pinned version).
 assets:
