@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -325,6 +326,10 @@ def test_the_container_entry_point_migrates_serves_and_stops_gracefully(tmp_path
         SECURE_SSL_REDIRECT="0",
         STATIC_ROOT=str(tmp_path / "static"),
     )
+    # What the Dockerfile does at build time: static files collected, with hashed names.
+    subprocess.run(
+        [env["CAIRN"], "collectstatic", "--noinput", "-v", "0"], env=env, cwd=tmp_path, check=True
+    )
     log = tmp_path / "web.log"
     with open(log, "wb") as out:
         web = subprocess.Popen(
@@ -338,6 +343,18 @@ def test_the_container_entry_point_migrates_serves_and_stops_gracefully(tmp_path
         wait_for(lambda: _answers(f"http://127.0.0.1:{port}/readyz"), 180, "the app to be ready")
         status, _, body, _ = get(f"http://127.0.0.1:{port}/readyz")
         assert json.loads(body)["checks"]["migrations"] == "ok"
+        # The sign-in page links the stylesheet by its hashed name, which WhiteNoise serves
+        # compressed with a cache of a year (a new release has new names).
+        status, _, body, _ = get(f"http://127.0.0.1:{port}/accounts/login/")
+        assert status == 200
+        css = re.search(rb'href="(/static/cairn/cairn\.[0-9a-f]{12}\.css)"', body)
+        assert css, body[:2000]
+        status, head, _, _ = get(
+            f"http://127.0.0.1:{port}{css[1].decode()}", **{"Accept-Encoding": "gzip"}
+        )
+        assert status == 200
+        assert "max-age=315360000" in head["Cache-Control"]
+        assert head.get("Content-Encoding") == "gzip"
         web.send_signal(signal.SIGTERM)
         assert web.wait(40) == 0, log.read_text()
     finally:
@@ -355,8 +372,6 @@ def test_the_container_entry_point_migrates_serves_and_stops_gracefully(tmp_path
 def test_the_container_files_agree_with_each_other_and_the_settings():
     """compose.yaml, deploy/nginx.conf and the Dockerfile name the same services, files and
     settings: a renamed service or setting breaks this, not a company's deployment."""
-    import re
-
     import yaml
 
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
