@@ -25,7 +25,7 @@ from cairn.assessment.models import (
     Process,
     Team,
 )
-from cairn.core import services
+from cairn.core import bulk
 from cairn.core.models import AuditVia, Organization
 from cairn.core.tabular import Column, ImportRefused, Report, clip, read_rows
 from cairn.goals.models import BusinessGoal
@@ -421,6 +421,6 @@ def import_file(
                 for row in batch:
                     parent = row.pop("_parent")
                     row["parent_id"] = known.get(parent) if parent else None
-            c, u = services.bulk_upsert(org, kind.model, batch, actor=actor, via=via)
+            c, u = bulk.bulk_upsert(org, kind.model, batch, actor=actor, via=via)
             created, updated = created + c, updated + u
     return created, updated, len(report.rows) - created - updated
