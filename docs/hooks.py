@@ -10,14 +10,16 @@ drift from the code.
 Django is set up once, on a throwaway data directory, with the development defaults: the
 builder's own environment (a DEBUG=0 shell, a CAIRN_BIND) changes nothing in the pages.
 
-The pages are written as GitHub reads them, with lists nested by two spaces; Python-Markdown
-nests by four, so ``on_page_markdown`` doubles the indentation outside code blocks.
+The pages are written as GitHub reads them, with lists nested by two spaces and lists right
+under a paragraph; ``on_page_markdown`` makes them plain to Python-Markdown (see
+``for_python_markdown``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -95,13 +97,18 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    return nest_by_four(markdown)
+    return for_python_markdown(markdown)
 
 
-def nest_by_four(markdown: str) -> str:
-    """Double each line's leading spaces, outside fenced code (whose lines keep their own
-    indentation, shifted as much as their fence)."""
-    lines, fence, shift = [], "", 0
+LIST_ITEM = re.compile(r" *(?:[-*+]|\d+\.) ")
+
+
+def for_python_markdown(markdown: str) -> str:
+    """Lists as GitHub reads them, made plain to Python-Markdown: each line's leading spaces
+    doubled (nesting by four), and a blank line before a list item that follows a paragraph
+    (which Python-Markdown would otherwise read as part of the paragraph). Fenced code keeps
+    its own lines, shifted as much as its fence."""
+    lines, fence, shift, block_is_list = [], "", 0, False
     for line in markdown.split("\n"):
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
@@ -111,8 +118,15 @@ def nest_by_four(markdown: str) -> str:
                 fence = ""
             continue
         if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            shift = indent
+            fence, shift = stripped[:3], indent
+        item = LIST_ITEM.match(line) is not None
+        if not stripped:
+            block_is_list = False
+        elif not lines or not lines[-1].strip():
+            block_is_list = item
+        elif item and not block_is_list:
+            lines.append("")
+            block_is_list = True
         lines.append(" " * indent + line)
     return "\n".join(lines)
 

@@ -125,6 +125,8 @@ def test_the_cli_reference_has_the_help_of_every_cairn_command():
     assert "| `cairn collectstatic` |" in page
 
 
-def test_lists_nested_by_two_spaces_are_nested_by_four_outside_code():
-    markdown = "- a\n  - b\n\n```python\n  x = 1\n```\n"
-    assert hooks.nest_by_four(markdown) == "- a\n    - b\n\n```python\n  x = 1\n```\n"
+def test_lists_as_github_reads_them_are_made_plain_to_python_markdown():
+    markdown = "- a\n  - b\n\n  More about a.\n- c\n\n```python\n  x = 1\n```\nText:\n1. one\n"
+    assert hooks.for_python_markdown(markdown) == (
+        "- a\n    - b\n\n    More about a.\n\n- c\n\n```python\n  x = 1\n```\nText:\n\n1. one\n"
+    )
