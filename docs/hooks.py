@@ -198,9 +198,9 @@ def cli_page() -> str:
     lines = [
         "# CLI reference",
         "",
-        "`cairn` is Django's `manage.py` under Cairn's name: it loads Cairn's settings, and "
-        "every option can also be given on the command line of the container "
-        "(`docker compose exec web1 cairn …`). This page is made from each command's own "
+        "`cairn` is Django's `manage.py` under Cairn's name: it loads Cairn's settings. In the "
+        "container, run a command as `docker compose exec web1 cairn …`. This page is made "
+        "from each command's own "
         "`--help` each time the documentation is built, so it cannot drift from the code. "
         "What the commands are for, with examples, is in [the `cairn` command](cli.md).",
         "",
