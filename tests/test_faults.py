@@ -22,12 +22,14 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from cairn.assessment.tasks import import_inventory
 from cairn.core import imports, transfer
 from cairn.core import services as core
 from cairn.core.models import (
@@ -41,6 +43,7 @@ from cairn.core.models import (
 )
 from cairn.core.worker import SWEEP_EVERY
 from cairn.documents.models import DocState, StrategyDocument
+from cairn.execution.tasks import import_actuals
 from cairn.goals.models import BusinessGoal
 from cairn.kpis.models import Kpi, Measurement
 from cairn.kpis.tasks import import_measurements
@@ -48,7 +51,7 @@ from cairn.portfolio import services as portfolio
 from cairn.portfolio.models import Criterion, CriterionScore, Initiative, RunState, Scenario
 from tests.base import make_ascent, make_goal, make_path, make_roadmap, make_terrain
 from tests.processes import ROOT, Process, wait_for
-from tests.test_failed_jobs import busy_scenario
+from tests.test_failed_jobs import busy_scenario, lost_claim
 
 # The real queue shared with real workers (test_worker.py): ``workers(*args, **env)``.
 from tests.test_worker import database, workers  # noqa: F401
@@ -372,3 +375,75 @@ def test_an_import_killed_half_way_writes_none_of_its_rows(acme, workers, settin
         assert AuditEvent.objects.filter(organization=org).count() == audits + KPIS
         assert list(others.values_list("kpi__name", "date", "value", "source")) == figures_before
         rows.append(("measurements after the re-run", loaded.count(), "rows"))
+
+
+def test_an_import_whose_worker_is_lost_for_good_ends_failed(acme, workers, settings, tmp_path):  # noqa: F811
+    org, editor = acme
+    settings.DATA_DIR = tmp_path
+    names = [f"Load {n}" for n in range(KPIS)]
+    Kpi.objects.bulk_create(Kpi(organization=org, name=name) for name in names)
+    loaded = Measurement.objects.filter(kpi__organization=org)
+    data = measurements_csv(names)[:2_000_000]  # about 60,000 rows of the file
+    data = data[: data.rindex(b"\n") + 1]
+    job = imports.start(
+        org, SimpleUploadedFile("measurements.csv", data), kind="measurements",
+        label="Measurements", task=import_measurements, actor=editor,
+    )  # fmt: skip
+    env = {"CAIRN_DATA_DIR": str(tmp_path)}
+    with figures("measurement import whose worker is lost for good") as rows:
+        first = workers(**env)
+        wait_for(
+            lambda: imports.rows_read(ImportJob.objects.get(pk=job.pk)) >= 10_000,
+            120, "the import to write", every=0.2,
+        )  # fmt: skip
+        first.kill()
+        killed = time.monotonic()
+        # The job may lose one worker: the next worker gives it up.
+        last = workers("--max-attempts", "1", "--batch", **env)
+        assert last.popen.wait(60) == 0, last.output()
+        rows.append(
+            ("seconds from the kill to the import marked failed", time.monotonic() - killed, "s")
+        )
+
+        assert job_of("cairn.kpis.tasks.import_measurements").status == TaskResultStatus.FAILED
+        job.refresh_from_db()
+        assert job.state == ImportState.FAILED, job.state
+        assert job.finished is not None
+        assert job.result == {
+            "error": "The import stopped before it finished (the worker running it was lost). "
+            "Import the file again."
+        }
+        assert not ImportChunk.objects.filter(job=job).exists()  # nothing left to run
+        assert not loaded.exists()
+        client = Client()
+        client.force_login(editor)
+        page = client.get(f"/o/acme/imports/{job.pk}/").content.decode()
+        assert "Nothing was imported:</strong> The import stopped before it finished" in page
+        assert "hx-trigger" not in page  # the page no longer waits for it
+
+
+def test_every_kind_of_import_whose_worker_is_lost_ends_failed(acme):
+    """The same for the other imports (teams and the like, spend), with the claim a killed
+    worker leaves (test_failed_jobs.py) and ``cairn worker`` in this process."""
+    org, editor = acme
+    jobs = [
+        imports.start(
+            org, SimpleUploadedFile(name, text.encode()), kind=kind, label=kind.title(),
+            task=task, actor=editor,
+        )
+        for name, text, kind, task in (
+            ("teams.csv", "name\nSales\n", "teams", import_inventory),
+            ("spend.csv", "initiative,month,amount\nX,2026-01,1\n", "actuals", import_actuals),
+        )
+    ]  # fmt: skip
+    for task in (import_inventory, import_actuals):
+        lost_claim(task)
+    call_command("worker", "--batch", "--no-startup-delay", "--max-attempts", "1", verbosity=0)
+    for job in jobs:
+        job.refresh_from_db()
+        assert (job.state, job.result["error"]) == (
+            ImportState.FAILED,
+            "The import stopped before it finished (the worker running it was lost). "
+            "Import the file again.",
+        )
+        assert not ImportChunk.objects.filter(job=job).exists()

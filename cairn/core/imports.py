@@ -129,6 +129,23 @@ def run(job_id: int, importer: Importer) -> None:
             progress.close()  # after the save, so that a page never reads rows fall back
 
 
+def background_import_failed(task_result, why: str) -> None:
+    """An import job that ended failed before ``run`` could say so (its worker was lost for
+    good, ``cairn.core.failed_jobs``): the import, if still waiting or running, is failed and
+    its file deleted. Nothing of it was imported: its transaction ended with the worker."""
+    error = f"The import stopped before it finished ({why}). Import the file again."
+    active = ImportJob.objects.filter(
+        pk=task_result.args[0], state__in=[ImportState.WAITING, ImportState.RUNNING]
+    )
+    with transaction.atomic():
+        job = active.select_for_update().first()
+        if job is None:  # run() recorded how it ended
+            return
+        ImportChunk.objects.filter(job=job).delete()
+        _save(job, state=ImportState.FAILED, result={"error": error}, finished=timezone.now())
+    _progress_path(job).unlink(missing_ok=True)  # left by the killed worker on SQLite
+
+
 def report_data(report: Report) -> dict[str, Any]:
     """A refused import's report as JSON: every problem listed, never the rows read."""
     data = {f.name: getattr(report, f.name) for f in fields(Report) if f.name != "rows"}
