@@ -17,7 +17,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.contrib.auth.models import User
@@ -137,22 +137,25 @@ def job_of(task_path: str) -> DBTaskResult:
 
 
 def hard_scenario(org: Organization, n: int = 400) -> Scenario:
-    """A scenario the optimiser cannot prove in its first second nor in its 6 s: ``n``
-    initiatives whose one-off cost follows their value (the hard kind of knapsack), under
-    three limits, and many of them to explain."""
+    """A scenario the optimiser cannot prove in its first second nor in its 6 s, even on an
+    idle machine: ``n`` initiatives whose one-off cost is their value plus a constant (the
+    hard kind of knapsack), under three limits, and many of them to explain."""
     rnd = random.Random(11)
-    weights = [Decimal(w) for w in ("1.3", "2.9", "4.7", "7.1", "11.3")]
+    weights = [Decimal(w) for w in ("1.3", "2.9", "4.7", "7.1", "11.3", "13.7", "17.9", "19.1")]
     criteria = Criterion.objects.bulk_create(
         Criterion(organization=org, name=f"Criterion {w}", weight=w) for w in weights
     )
     points = [[rnd.randint(1, 5) for _ in criteria] for _ in range(n)]
+
+    def value(mine: list[int]) -> Decimal:  # the initiative's score (scoring.score)
+        score = sum(w * p for w, p in zip(weights, mine, strict=True)) / sum(weights) * 20
+        return score.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
     initiatives = Initiative.objects.bulk_create(
         Initiative(
             organization=org,
             title=f"Initiative {k}",
-            # About its score (0-100) times a thousand: value and cost go together.
-            one_off_cost=sum(w * p for w, p in zip(weights, mine, strict=True)) * 727
-            + rnd.randint(0, 3000),
+            one_off_cost=value(mine) * 1000 + 10_000 + rnd.randint(0, 300),
             running_cost=Decimal(rnd.randint(1_000, 9_999)),
             effort_months=Decimal(rnd.randint(1, 40)),
         )
@@ -218,7 +221,7 @@ def test_a_worker_killed_in_the_middle_of_an_optimisation(acme, workers):  # noq
         assert "lost its worker" in survivor.output()
         scenario.refresh_from_db()
         assert scenario.state == RunState.DONE, scenario.error
-        assert scenario.result["status"] in ("optimal", "feasible")
+        assert scenario.result["status"] == "feasible"  # the search ran its full 6 s
         assert not portfolio.result_is_stale(scenario)  # of these initiatives and limits
         assert 0 < scenario.result["totals"]["one_off"] <= float(scenario.one_off_budget)
         assert audited.count() == 1  # the one run that ended, once
@@ -257,7 +260,7 @@ def test_a_worker_killed_while_making_a_pdf(acme, workers, tmp_path):  # noqa: F
         wait_for(being_made.exists, 30, "a worker to start the PDF")
         path = "cairn.documents.tasks.make_pdf_task"
         victim, survivor = owner(job_of(path), running)
-        time.sleep(1)  # the PDF takes several seconds
+        time.sleep(0.5)  # the PDF takes seconds
         victim.kill()
         killed = time.monotonic()
 
