@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 API_PAGE, SCHEMA_FILE, CLI_PAGE = "api-reference.md", "openapi.json", "cli-reference.md"
@@ -94,6 +95,25 @@ def on_files(files, config):
     files.append(File.generated(config, SCHEMA_FILE, content=json.dumps(schema, indent=2)))
     files.append(File.generated(config, CLI_PAGE, content=cli_page()))
     return files
+
+
+# A tag that makes the browser fetch something as the page loads (a link one clicks is fine).
+LOADS_FROM_OUTSIDE = re.compile(
+    r"<(?:script|img|iframe|source|audio|video)\b[^>]*\bsrc=[\"']?(?:https?:)?//"
+    r"|<link\b(?=[^>]*\brel=[\"']?(?:stylesheet|preload|preconnect|icon|modulepreload))"
+    r"[^>]*\bhref=[\"']?(?:https?:)?//"
+    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//",
+    re.I,
+)
+
+
+def on_post_page(output: str, page, config) -> str:
+    """The site loads nothing from another server (no CDN, no web fonts): a page that would
+    fails the build."""
+    found = LOADS_FROM_OUTSIDE.search(output)
+    if found:
+        raise PluginError(f"{page.file.src_uri} loads from another server: {found.group(0)}")
+    return output
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

@@ -130,3 +130,22 @@ def test_lists_as_github_reads_them_are_made_plain_to_python_markdown():
     assert hooks.for_python_markdown(markdown) == (
         "- a\n    - b\n\n    More about a.\n\n- c\n\n```python\n  x = 1\n```\nText:\n\n1. one\n"
     )
+
+
+def test_a_page_that_loads_from_another_server_is_found():
+    outside = [
+        '<script src="https://unpkg.com/mermaid.js"></script>',
+        "<link rel=stylesheet href=//fonts.googleapis.com/css>",
+        '<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>',
+        '<img alt="" src="http://example.com/a.png">',
+        "<style>@import url('https://fonts.googleapis.com/css')</style>",
+    ]
+    inside = [
+        '<a href="https://squidfunk.github.io/mkdocs-material/">Material</a>',
+        '<script src="../assets/javascripts/bundle.js"></script>',
+        '<link rel="stylesheet" href="assets/stylesheets/main.css">',
+        '<link rel="canonical" href="https://cairn.example.com/">',
+        '<img src="img/dashboard.png">',
+    ]
+    assert [bool(hooks.LOADS_FROM_OUTSIDE.search(tag)) for tag in outside] == [True] * 5
+    assert [bool(hooks.LOADS_FROM_OUTSIDE.search(tag)) for tag in inside] == [False] * 5
