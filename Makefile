@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench fuzz install install-dev assets clean docs
+.PHONY: run test lint bench fuzz loadtest install install-dev assets clean docs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Cairn needs Python 3.11"'
@@ -46,6 +46,11 @@ test: lint
 # Fuzz the API with schemathesis (its own virtualenv): any server error or undocumented status fails.
 fuzz: $(VENV)/.installed-dev
 	BIN=$(BIN) scripts/fuzz.sh
+
+# Load and faults on a production-shaped cluster (scripts/cluster.sh: PostgreSQL, Redis, nginx,
+# two app servers, two workers), then SQLite: one table in test-artifacts/loadtest.md.
+loadtest: $(VENV)/.installed
+	$(BIN)/python loadtest/run.py
 
 # Speed checks (not tests): figures in benchmarks/results.json and a table.
 bench: $(VENV)/.installed-dev

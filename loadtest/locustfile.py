@@ -20,7 +20,7 @@ import time
 from datetime import date, timedelta
 
 import loopback  # noqa: F401 - Secure cookies sent to 127.0.0.1 (DEBUG is off)
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant, events, task
 
 with open(os.environ["LOADTEST_PLAN"]) as _plan_file:
     PLAN = json.load(_plan_file)
@@ -143,10 +143,13 @@ class Writer(Person):
     """Records measurements on a KPI of its own and edits an initiative of its own, with the
     version it read, through the API; a write every 1-3 s (a script or a busy editor)."""
 
-    pool = PLAN["writers"]
+    # LOADTEST_BURST: writers only, each writing again as soon as answered (run.py names this
+    # class alone then): how many writes a second the database takes.
+    burst = bool(os.environ.get("LOADTEST_BURST"))
+    pool = PLAN["burst"] if burst else PLAN["writers"]
     _numbers = itertools.count()
-    fixed_count = len(PLAN["writers"])
-    wait_time = between(1, 3)
+    fixed_count = len(pool)
+    wait_time = constant(0) if burst else between(1, 3)
 
     def on_start(self):
         super().on_start()

@@ -6,8 +6,10 @@
 #   scripts/cluster.sh start DIR         start everything in DIR (a new or empty directory)
 #   scripts/cluster.sh stop DIR          stop what start started (by its own PIDs), remove DIR
 #   scripts/cluster.sh status DIR        each process: running or not, and /readyz
-#   scripts/cluster.sh start-app N DIR   start app server N (1 or 2) again, wait until ready
-#   scripts/cluster.sh restart-pg DIR    restart PostgreSQL (pg_ctl restart -m fast), apps left be
+#   scripts/cluster.sh start-app N DIR   start app server N (1 or 2) again (no migrate), wait
+#                                        until it is ready
+#   scripts/cluster.sh restart-pg DIR [S]  restart PostgreSQL (pg_ctl restart -m fast), or stop it
+#                                        and start it S seconds later; the apps are left running
 #   scripts/cluster.sh start-sqlite DIR  one app server and one worker on SQLite, no proxy
 #
 # DIR/cluster.env (shell-sourceable) says where everything is: DATABASE_URL, REDIS_URL,
@@ -97,6 +99,14 @@ export CAIRN_THREADS=$THREADS
 EOF
 }
 
+pg_options() {
+  # A throwaway: commits are not forced to disk (fsync off), or on a disk shared with other
+  # work the 90 migrations alone take minutes. CLUSTER_FSYNC=on measures with it.
+  local durable="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${CLUSTER_FSYNC:-off}" = on ] && durable=""
+  echo "-p $PGPORT -k $DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=100 $durable"
+}
+
 start_pg() {
   local bin
   bin=$(pgbin)
@@ -104,12 +114,8 @@ start_pg() {
   touch "$DIR/logs/postgresql.log"
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR/pg" "$DIR/logs/postgresql.log"; fi
   as_postgres "$bin/initdb -D '$DIR/pg' -U postgres -A trust -E UTF8 --no-instructions" >/dev/null
-  # A throwaway: commits are not forced to disk (fsync off), or on a disk shared with other
-  # work the 90 migrations alone take minutes. Set CLUSTER_FSYNC=on to measure with it.
-  local durable="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-  [ "${CLUSTER_FSYNC:-off}" = on ] && durable=""
   as_postgres "$bin/pg_ctl -D '$DIR/pg' -l '$DIR/logs/postgresql.log' -w -t 60 \
-     -o '-p $PGPORT -k $DIR/pg -c listen_addresses=127.0.0.1 -c max_connections=100 $durable' start" >/dev/null
+     -o '$(pg_options)' start" >/dev/null
   head -1 "$DIR/pg/postmaster.pid" >"$DIR/pids/postgresql"
   psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE cairn LOGIN PASSWORD 'cairn';" -c "CREATE DATABASE cairn OWNER cairn;" >/dev/null
@@ -167,12 +173,15 @@ EOF
 }
 
 # App server N: migrate (under the lock: both servers do it at once, one waits), then serve.
+# Started again after a crash (start-app), it only serves, as a supervisor restarting the
+# process would: the database is migrated already.
 start_app() {
-  local n=$1 port
+  local n=$1 migrate=${2:-migrate} port
   port=$([ "$n" = 1 ] && echo "$APP1_PORT" || echo "$APP2_PORT")
-  # shellcheck disable=SC1091
-  spawn "app$n" bash -c "source '$DIR/app.env' && '$BIN/cairn' migrate --noinput \
-    && exec '$BIN/cairn' serve --bind 127.0.0.1:$port --workers $WORKERS --threads $THREADS \
+  local first="'$BIN/cairn' migrate --noinput &&"
+  [ "$migrate" = migrate ] || first=""
+  spawn "app$n" bash -c "source '$DIR/app.env' && $first \
+    exec '$BIN/cairn' serve --bind 127.0.0.1:$port --workers $WORKERS --threads $THREADS \
        --pid '$DIR/pids/app$n.gunicorn'"
 }
 
@@ -317,7 +326,15 @@ stop_processes() {
 
 # What an operator's restart does: a fast shutdown (sessions ended, nothing lost) and a start.
 restart_pg() {
-  as_postgres "$(pgbin)/pg_ctl -D '$DIR/pg' -l '$DIR/logs/postgresql.log' -m fast -w -t 60 restart" >/dev/null
+  local down=${1:-0} ctl
+  ctl="$(pgbin)/pg_ctl -D '$DIR/pg' -l '$DIR/logs/postgresql.log' -w -t 60"
+  if [ "$down" = 0 ]; then
+    as_postgres "$ctl -m fast restart" >/dev/null
+  else
+    as_postgres "$ctl -m fast stop" >/dev/null
+    sleep "$down"
+    as_postgres "$ctl -o '$(pg_options)' start" >/dev/null
+  fi
   head -1 "$DIR/pg/postmaster.pid" >"$DIR/pids/postgresql"
   sed -i "s/^PG_PID=.*/PG_PID=$(pid_of postgresql)/" "$DIR/cluster.env"
 }
@@ -355,7 +372,7 @@ if [ "$cmd" = start-app ]; then
   [ "${2:-}" = 1 ] || [ "${2:-}" = 2 ] || { echo "N is 1 or 2" >&2; exit 2; }
   alive "app$2" && { say "app$2 is running"; exit 1; }
   rm -f "$DIR/pids/app$2.gunicorn"
-  start_app "$2"
+  start_app "$2" serve-only
   wait_ready "http://127.0.0.1:$([ "$2" = 1 ] && echo "$APP1_PORT" || echo "$APP2_PORT")" "app$2" 120
   sed -i "s/^APP$2_PID=.*/APP$2_PID=$(pid_of "app$2")/" "$DIR/cluster.env"
   exit 0
@@ -364,7 +381,7 @@ DIR=$(realpath -m "${2:?usage: $0 start|stop|status|restart-pg|start-sqlite DIR 
 case "$cmd" in
   start) start ;;
   start-sqlite) start_sqlite ;;
-  restart-pg) restart_pg ;;
+  restart-pg) restart_pg "${3:-0}" ;;
   stop) stop ;;
   status) status ;;
   *) echo "usage: $0 start|stop|status|restart-pg|start-sqlite DIR | start-app N DIR" >&2; exit 2 ;;
