@@ -7,11 +7,14 @@ import gzip
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import tarfile
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -323,3 +326,46 @@ def test_a_backup_taken_while_people_save_is_consistent(tmp_path):
         titles = Counter(pairs.values_list("title", flat=True))
         assert 20 <= sum(titles.values()) <= written_by_then < written
         assert set(titles.values()) == {2}, titles
+
+
+@contextmanager
+def tables_held(database: dict[str, str]):
+    """Another program in the middle of a write, as an app server left running would be."""
+    if "SQLITE_PATH" in database:
+        lock = sqlite3.connect(database["SQLITE_PATH"], isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+    else:
+        db = connection.settings_dict
+        lock = psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"],
+            user=db["USER"],
+            password=db["PASSWORD"],
+            dbname=db["NAME"],
+            application_name="app-server-left-running",
+        )
+        lock.execute("UPDATE core_organization SET name = name")
+    try:
+        yield
+    finally:
+        lock.rollback()
+        lock.close()
+
+
+def test_a_restore_kept_waiting_by_another_program_gives_up_and_changes_nothing(tmp_path):
+    Organization.objects.create(name="Before the backup", slug="waiting")
+    with shared_database(tmp_path) as database:
+        # SQLite's busy timeout shortened, as an operator may: each try waits 1 s.
+        env = process_env(database, CAIRN_DATA_DIR=str(tmp_path / "var"), SQLITE_TIMEOUT="1")
+        made = run("backup", "--output", str(tmp_path / "b.tar.gz"), env=env, cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        Organization.objects.filter(slug="waiting").update(name="After the backup")
+        with tables_held(database):
+            args = ["restore", str(tmp_path / "b.tar.gz"), "--yes", "--wait", "2"]
+            result = run(*args, env=env, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "CommandError: The restore waited 2 s for tables held by " in result.stderr
+        if connection.vendor == "postgresql":
+            assert "(app-server-left-running)" in result.stderr
+        assert "Nothing was restored" in result.stderr
+        assert Organization.objects.get(slug="waiting").name == "After the backup"

@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,9 @@ DATABASE_FILE = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 VENDOR_NAME = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 MEDIA = "media"
 CHUNK = 1 << 20
+# Seconds a restore waits for tables another program holds before it gives up (everything
+# rolled back), rather than hang behind an app server left running.
+LOCK_WAIT = 60
 
 
 class BackupError(Exception):
@@ -122,7 +126,8 @@ def media_root() -> Path | None:
     storage = storages["default"]
     if not isinstance(storage, FileSystemStorage):
         return None
-    if storage._location is None and not settings.MEDIA_ROOT:
+    given = settings.STORAGES.get("default", {}).get("OPTIONS", {}).get("location")
+    if not (given or settings.MEDIA_ROOT):
         return None
     return Path(storage.location)
 
@@ -515,7 +520,7 @@ def migrations_behind(backup: Backup) -> int:
     return len(code_migrations() - backup.migrations)
 
 
-def restore(backup: Backup, *, pg_bin: str | None = None) -> list[str]:
+def restore(backup: Backup, *, pg_bin: str | None = None, wait: float = LOCK_WAIT) -> list[str]:
     """Replace the configured database and the uploaded files with the backup's; returns
     what was done, line by line."""
     check_restorable(backup)
@@ -523,16 +528,16 @@ def restore(backup: Backup, *, pg_bin: str | None = None) -> list[str]:
     if backup.vendor == "postgresql":
         pg_restore = pg_tool("pg_restore", pg_bin)
         _connect()
-        done += _restore_postgresql(pg_restore, backup)
+        done += _restore_postgresql(pg_restore, backup, wait)
     else:
         _connect()
-        _restore_sqlite(backup.database)
+        _restore_sqlite(backup.database, wait)
     done.append(f"Restored {describe_database()} as it was on {when(backup)}.")
     done += _restore_media(backup)
     return done
 
 
-def _restore_postgresql(pg_restore: str, backup: Backup) -> list[str]:
+def _restore_postgresql(pg_restore: str, backup: Backup, wait: float) -> list[str]:
     done = []
     # Tables the backup has not, made by later migrations, would keep pg_restore from
     # dropping the tables they point to, and `cairn migrate` from creating them again.
@@ -546,30 +551,91 @@ def _restore_postgresql(pg_restore: str, backup: Backup) -> list[str]:
             cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
         done.append(f"Removed {len(extra)} tables the backup does not have.")
     connection.close()  # this process holds nothing while pg_restore replaces the tables
-    _run(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--no-password",
-            f"--dbname={connection.settings_dict['NAME']}",
-            str(backup.database),
-        ],
-        "pg_restore",
-    )
+    args = [
+        pg_restore,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--no-password",
+        f"--dbname={connection.settings_dict['NAME']}",
+        str(backup.database),
+    ]
+    _restore_watched(args, wait)
     return done
 
 
-def _restore_sqlite(database: Path) -> None:
+def _restore_watched(args: list[str], wait: float) -> None:
+    """Run pg_restore, stopping it if other sessions keep it waiting for their tables longer
+    than ``wait`` seconds. (Its lock_timeout cannot be set: the dump's preamble resets it.)"""
+    name = f"cairn-restore-{os.getpid()}"
+    env = {**pg_env(), "PGAPPNAME": name}
+    blocked_since, blockers = None, []
+    with subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        while True:
+            try:
+                _, stderr = process.communicate(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            blockers = _blocking_sessions(name)
+            blocked_since = (blocked_since or time.monotonic()) if blockers else None
+            if blocked_since and time.monotonic() - blocked_since > wait:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = %s",
+                        [name],
+                    )
+                process.communicate()
+                connection.close()
+                raise BackupError(busy(wait, ", ".join(blockers)))
+    connection.close()
+    if process.returncode:
+        raise BackupError(_tool_failure("pg_restore", stderr))
+
+
+def _blocking_sessions(name: str) -> list[str]:
+    """The sessions that the session called ``name`` waits for, described for people."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT b.pid, b.application_name, host(b.client_addr) "
+            "FROM pg_stat_activity w, unnest(pg_blocking_pids(w.pid)) AS blocker(pid) "
+            "JOIN pg_stat_activity b ON b.pid = blocker.pid "
+            "WHERE w.application_name = %s ORDER BY b.pid",
+            [name],
+        )
+        return [
+            " ".join(filter(None, [f"process {pid}", app and f"({app})", addr and f"from {addr}"]))
+            for pid, app, addr in cursor.fetchall()
+        ]
+
+
+def busy(wait: float, who: str) -> str:
+    return (
+        f"The restore waited {wait:g} s for tables held by {who}: an app server or a "
+        "worker still running? Nothing was restored. Stop them and restore again."
+    )
+
+
+def _restore_sqlite(database: Path, wait: float) -> None:
     source = sqlite3.connect(database)
+    started = time.monotonic()
+
+    def give_up_when_busy(status, remaining, total):
+        # Python retries a locked database for ever; this ends it (nothing copied).
+        waited = time.monotonic() - started
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and waited > wait:
+            raise BackupError(busy(wait, "another program"))
+
     try:
         if source.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise BackupError(f"The backup's database is damaged ({database.name}).")
         # Through the backup API into the open database: its WAL and other connections are
         # handled by SQLite, where replacing the file under them would corrupt it.
-        source.backup(connection.connection)
+        source.backup(connection.connection, progress=give_up_when_busy)
     except sqlite3.Error as e:
         raise BackupError(f"Could not restore {describe_database()}: {e}") from None
     finally:

@@ -21,19 +21,27 @@ class Command(BaseCommand):
             "--yes", action="store_true", help="Do not ask for confirmation (scripts)."
         )
         parser.add_argument(
+            "--wait",
+            type=float,
+            default=backups.LOCK_WAIT,
+            help="Seconds to wait for tables that another program (an app server left "
+            "running) is using, then give up and change nothing (default: %(default)s).",
+        )
+        parser.add_argument(
             "--pg-bin",
             help="The folder of pg_restore, if it is not on PATH (PostgreSQL only).",
         )
 
-    def handle(self, *args, file, yes, pg_bin, **options):
-        scratch = backups.media_root()
+    def handle(self, *args, file, yes, wait, pg_bin, **options):
+        media = backups.media_root()
+        # Unpacked beside the uploaded files when there are some: moved in, not copied.
+        scratch = media.parent if media and media.parent.is_dir() else None
         try:
-            # Unpacked beside the uploaded files when there are some: moved in, not copied.
-            with backups.read(file, scratch.parent if scratch else None) as backup:
+            with backups.read(file, scratch) as backup:
                 backups.check_restorable(backup)
                 if not yes:
                     self.confirm(backup)
-                done = backups.restore(backup, pg_bin=pg_bin)
+                done = backups.restore(backup, pg_bin=pg_bin, wait=wait)
         except backups.BackupError as e:
             raise CommandError(str(e)) from None
         for line in done:
