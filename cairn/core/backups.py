@@ -34,6 +34,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
@@ -121,8 +122,6 @@ def media_root() -> Path | None:
     """The folder of uploaded files, or None when there is none to copy: the default storage
     is not on the disk, or no folder was configured (Django's default, the current
     directory, is not a place Cairn keeps files in)."""
-    from django.conf import settings
-
     storage = storages["default"]
     if not isinstance(storage, FileSystemStorage):
         return None
