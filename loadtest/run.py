@@ -53,6 +53,7 @@ FAULT_AT = 10  # seconds into a fault phase
 CONFLICT_ROUNDS = 5
 PAGES = ["dashboard", "path", "roadmap", "KPIs", "KPI page"]
 SIGN_IN = {"sign-in form", "sign in"}
+LOAD: list[str] = []  # the machine's load average as each phase starts: it is shared
 
 
 def in_tools_venv() -> None:
@@ -221,6 +222,7 @@ def run_locust(
     ]
     who = f"{users} writing without a pause" if burst else f"{BROWSERS} reading, {WRITERS} writing"
     log(f"phase {phase}: {who} for {seconds} s")
+    LOAD.append(f"{phase.split('-')[0]} {os.getloadavg()[0]:.1f}")
     started = time.time()
     with open(OUT / f"{phase}-locust.log", "w") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -576,7 +578,13 @@ def main() -> int:
         fail_b = [r for r in b["rows"] if failed(r)]
         # In flight on the killed server: at most its processes × threads at the moment.
         in_flight = int(pg.env.get("WEB_CONCURRENCY", 2)) * int(pg.env.get("CAIRN_THREADS", 4))
-        late = [r for r in fail_b if not b["killed"] - 1 <= r["t"] <= b["killed"] + 1]
+        # In flight: sent before the kill (or within 2 s after, on a kept-alive connection
+        # nginx had not yet seen closed) and not answered before it.
+        late = [
+            r
+            for r in fail_b
+            if not (r["t"] <= b["killed"] + 2 and r["t"] + r["ms"] / 1000 >= b["killed"] - 0.5)
+        ]
         rejoined = requests_to(pg, pg.env["APP1_URL"].rsplit(":", 1)[1], b["restarted"])
         add_total(table, "b. app server 1 killed (SIGKILL)", b)
         table.append(
@@ -593,8 +601,8 @@ def main() -> int:
             (
                 "killed app server: only requests in flight failed",
                 len(fail_b) <= in_flight and not late,
-                f"{len(fail_b)} failed (at most {in_flight} in flight), {len(late)} outside the "
-                "second of the kill",
+                f"{len(fail_b)} failed (at most {in_flight} in flight), {len(late)} not in "
+                "flight at the kill",
             )
         )
         checks.append(("killed app server rejoined", rejoined > 0, f"{rejoined} requests"))
@@ -603,8 +611,9 @@ def main() -> int:
         phase_c = "c. PostgreSQL restarted, the app servers left running"
         add_total(table, phase_c, c)
         for outage in c["outages"]:
-            # Failures from this outage: from its start until the next one begins.
-            after = [o["began"] for o in c["outages"] if o["began"] > outage["began"]]
+            # Failures from this outage: from 2 s before it began (requests in flight) until
+            # the next one's window.
+            after = [o["began"] - 2 for o in c["outages"] if o["began"] > outage["began"]]
             until = min(after, default=c["ended"] + 60)
             fails = [r for r in c["rows"] if failed(r) and outage["began"] - 2 <= r["t"] < until]
             # Recovered: the first request sent after the last failure answered well, this
@@ -726,6 +735,7 @@ def main() -> int:
             cluster.stop()
     table.extend(fault_test_rows())
     report["seconds"] = round(time.monotonic() - began)
+    report["load"] = ", ".join(LOAD)
     report["table"] = table
     report["checks"] = [{"check": c, "passed": p, "detail": d} for c, p, d in checks]
     text = render(table, checks, report)
@@ -844,9 +854,12 @@ def render(table: list[dict], checks, report: dict) -> str:
         "# Cairn under load and faults (`make loadtest`)",
         "",
         f"{BROWSERS} people reading (a page every 3–9 s), {WRITERS} writing (every 1–3 s), "
-        f"across two organisations; {report.get('seconds', '?')} s in all, the PostgreSQL "
-        f"cluster started in {report.get('cluster_start_seconds', '?')} s. Times in ms; "
-        f"requests a second over the phase; the goal for pages is p95 under {PAGE_GOAL_MS} ms.",
+        f"across two organisations; {report.get('seconds', '?')} s in all; the PostgreSQL "
+        f"cluster started in {report.get('cluster_start_seconds', '?')} s, the SQLite server "
+        f"beside it in {report.get('sqlite_start_seconds', '?')} s. Times in ms, from the "
+        "moment everyone had arrived (signed in); requests a second over that time; the goal "
+        f"for pages is p95 under {PAGE_GOAL_MS} ms. {os.cpu_count()} cores; the machine's "
+        f"load average at each phase's start: {report.get('load', '?')}.",
         "",
         "| Phase | Page or check | Requests | Req/s | p50 | p95 | p99 | Errors | Result |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
