@@ -6,10 +6,13 @@ locustfile.py), in phases:
 
   a  steady load;
   b  the same, one app server killed (SIGKILL) part-way, then started again;
-  c  the same, PostgreSQL restarted part-way (the app servers are left running);
+  c  the same, PostgreSQL restarted (pg_ctl restart -m fast), then stopped for 5 s (the app
+     servers are left running);
   d  two people saving the same initiative at once, one through each app server, a few times
      (the API, then the web form);
-  e  the same load on SQLite with one app server and no proxy.
+  f  20 writers without a pause (how many writes a second the database takes);
+  e, g  the load of a, then the burst of f, on SQLite with one app server and no proxy
+     (started beside the cluster at the beginning, idle until then).
 
 Then one table (stdout, test-artifacts/loadtest.md and .json) with each page's figures and a
 row per fault, and the rows of test-artifacts/faults.json if the fault tests wrote it. Exits
@@ -536,8 +539,6 @@ def main() -> int:
         pg.start()
         report["cluster_start_seconds"] = round(pg.started_in)
         plan = make_plan(pg)
-        for n, writer in enumerate(plan["writers"]):
-            writer["first_day"] = n  # overwritten per phase below
         phases = {}
 
         def load(name, seconds, fault=None, index=0, cluster=pg, the_plan=plan, burst=False):
