@@ -265,7 +265,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def failed(row: dict) -> bool:
-    return not 200 <= row["status"] < 400
+    """An error status, no answer, or an answer locust was told is wrong (signed out)."""
+    return not 200 <= row["status"] < 400 or bool(row.get("error"))
 
 
 def figures(rows: list[dict], seconds: float) -> dict:
