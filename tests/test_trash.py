@@ -157,3 +157,21 @@ class OrganizationDeleteTests(CairnTestCase):
             self.assertFalse(m.objects.filter(organization_id=self.org.pk).exists(), m)
             self.assertEqual(m.objects.filter(organization=self.other_org).count(), other_counts[m])
         self.assertFalse(AuditEvent.objects.filter(organization_id=self.org.pk).exists())
+
+    def test_an_organisation_with_a_capability_tree_is_deleted_whole(self):
+        """A capability's parent cannot be deleted alone (test_assessment), but deleting the
+        organisation takes the whole tree: it was refused with ProtectedError, a 500."""
+        from cairn.assessment.models import Capability
+        from cairn.core.models import Organization
+
+        top = Capability.objects.create(organization=self.org, name="Sell")
+        middle = Capability.objects.create(organization=self.org, name="Quote", parent=top)
+        Capability.objects.create(organization=self.org, name="Price", parent=middle)
+        Capability.objects.create(organization=self.other_org, name="Sell")
+        others = Capability.objects.filter(organization=self.other_org).count()
+        self.login("owner")
+        response = self.client.post(self.url("organization_delete"), {"name": "Acme"})
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(Organization.objects.filter(pk=self.org.pk).exists())
+        self.assertFalse(Capability.objects.filter(organization_id=self.org.pk).exists())
+        self.assertEqual(Capability.objects.filter(organization=self.other_org).count(), others)

@@ -86,7 +86,9 @@ class Capability(OrgModel):
         "self",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # RESTRICT, not PROTECT: a parent with children cannot be deleted alone, but an
+        # organisation being deleted takes its whole tree with it.
+        on_delete=models.RESTRICT,
         related_name="children",
         help_text="The broader capability this one is part of, if any.",
     )

@@ -223,7 +223,9 @@ def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia =
     if callable(refusal) and (reason := refusal()):
         raise ServiceError(reason)
     collector = Collector(using=router.db_for_write(type(obj)))
-    with contextlib.suppress(models.ProtectedError):  # reported below, by the delete itself
+    with contextlib.suppress(
+        models.ProtectedError, models.RestrictedError
+    ):  # reported below, by the delete itself
         collector.collect([obj])
     # Rows deleted one by one are in ``data``; those deleted in bulk, as querysets, in
     # ``fast_deletes``. Many-to-many link rows are left out: the snapshots hold the links.
@@ -251,8 +253,9 @@ def delete_object(obj: models.Model, *, actor: AbstractBaseUser, via: AuditVia =
                 deleted_by=actor if getattr(actor, "pk", None) else None,
                 payload=payload,
             )
-    except models.ProtectedError as e:
-        blockers = ", ".join(sorted({str(o) for o in e.protected_objects})[:5])
+    except (models.ProtectedError, models.RestrictedError) as e:
+        held = getattr(e, "protected_objects", None) or getattr(e, "restricted_objects", ())
+        blockers = ", ".join(sorted({str(o) for o in held})[:5])
         raise ServiceError(
             f"“{obj}” cannot be deleted while these depend on it: {blockers}. "
             "Move or delete them first."
