@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cairn.core import backups
+from cairn.core import backups, restores
 
 
 class Command(BaseCommand):
@@ -37,16 +37,16 @@ class Command(BaseCommand):
         # Unpacked beside the uploaded files when there are some: moved in, not copied.
         scratch = media.parent if media and media.parent.is_dir() else None
         try:
-            with backups.read(file, scratch) as backup:
-                backups.check_restorable(backup)
+            with restores.read(file, scratch) as backup:
+                restores.check_restorable(backup)
                 if not yes:
                     self.confirm(backup)
-                done = backups.restore(backup, pg_bin=pg_bin, wait=wait)
+                done = restores.restore(backup, pg_bin=pg_bin, wait=wait)
         except backups.BackupError as e:
             raise CommandError(str(e)) from None
         for line in done:
             self.stdout.write(self.style.SUCCESS(line))
-        behind = backups.migrations_behind(backup)
+        behind = restores.migrations_behind(backup)
         if behind:
             self.stdout.write(
                 self.style.WARNING(
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         manifest = backup.manifest
         self.stdout.write(
             f"This replaces {backups.describe_database()} and the uploaded files with the "
-            f"backup made on {backups.when(backup)} by Cairn {manifest['cairn_version']}. "
+            f"backup made on {restores.when(backup)} by Cairn {manifest['cairn_version']}. "
             "Everything changed since then is lost."
         )
         try:
