@@ -14,8 +14,8 @@ BUSY_MESSAGE = (
 )
 UNAVAILABLE_RETRY_AFTER = 10  # seconds: a database restarting is back within a minute
 UNAVAILABLE_MESSAGE = (
-    "Cairn cannot reach its database just now (it may be restarting). Nothing was saved: "
-    f"try again in {UNAVAILABLE_RETRY_AFTER} seconds."
+    "Cairn cannot reach its database just now (it may be restarting). A change you were "
+    f"saving was not saved: try again in {UNAVAILABLE_RETRY_AFTER} seconds."
 )
 
 # The sentence an API client reads for an error Django or the router answered on its own.
