@@ -51,7 +51,6 @@ from cairn.core.models import (
 )
 
 
-@require_GET
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """First run: the first person creates their account and first organisation."""
