@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cairn.execution",
     "cairn.notifications",
     "cairn.webhooks",
+    "cairn.exchange",
     "cairn.identity",
     "cairn.api",
 ]
@@ -355,10 +356,21 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CAIRN_BASE_URL = os.environ.get("CAIRN_BASE_URL", "http://localhost:8000").rstrip("/")
 # Webhooks may reach private and loopback addresses only when the installation allows it.
 CAIRN_WEBHOOKS_ALLOW_PRIVATE = envbool("CAIRN_WEBHOOKS_ALLOW_PRIVATE", "0")
+# KPI connectors (cairn.kpis.connectors): private and loopback addresses, and plain http,
+# only when allowed (by default in development, so that the demo's feed on this server works).
+CAIRN_CONNECTORS_ALLOW_PRIVATE = envbool("CAIRN_CONNECTORS_ALLOW_PRIVATE", "1" if DEBUG else "0")
+# SQLite connectors may open database files in this folder only (unset: none at all).
+CAIRN_CONNECTORS_SQLITE_DIR = os.environ.get("CAIRN_CONNECTORS_SQLITE_DIR", "")
+# Fernet key(s), comma-separated, newest first, for the secrets connectors keep (tokens,
+# database addresses). In development a key is derived from SECRET_KEY; in production a
+# connector with a secret cannot be saved or run without one (cairn.kpis.secrets).
+CAIRN_SECRETS_KEY = os.environ.get("CAIRN_SECRETS_KEY", "")
+CAIRN_SECRETS_FROM_SECRET_KEY = DEBUG  # development only: the key is derived, and says so
 # The worker runs these every so many seconds (the reminders decide their own slots).
 CAIRN_PERIODIC = [
     ("cairn.notifications.tasks.tick", envint("CAIRN_TICK_SECONDS", 60)),
     ("cairn.webhooks.tasks.tick", 300),
+    ("cairn.kpis.connector_tasks.tick", 60),
 ]
 CAIRN_REMIND_EVERY_MINUTES = envint("CAIRN_REMIND_EVERY_MINUTES", 15)
 

@@ -43,6 +43,7 @@ org_patterns = [
     path("", include("cairn.identity.urls_org")),
     path("", include("cairn.notifications.urls")),
     path("", include("cairn.webhooks.urls")),
+    path("", include("cairn.exchange.urls")),
 ]
 
 urlpatterns = [

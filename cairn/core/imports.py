@@ -40,11 +40,14 @@ WORKER_LATE = timedelta(seconds=30)  # a running worker looks for new jobs every
 Importer = Callable[[ImportJob, IO[bytes], Callable[[int], None]], dict[str, int]]
 
 
-def start(org: Organization, upload, *, kind: str, label: str, task, actor) -> ImportJob:
+def start(
+    org: Organization, upload, *, kind: str, label: str, task, actor, preview: bool = False
+) -> ImportJob:
     """Store an uploaded file (a Django ``UploadedFile``) and queue its import.
 
-    ``task`` is the app's background task; it receives the job's id. Refuses a file over
-    ``MAX_BYTES`` with ServiceError.
+    ``task`` is the app's background task; it receives the job's id. With ``preview`` the
+    worker first only reads the file and records what it would do; ``confirm`` then queues
+    the import itself. Refuses a file over ``MAX_BYTES`` with ServiceError.
     """
     if upload.size > MAX_BYTES:
         raise ServiceError(
@@ -55,7 +58,12 @@ def start(org: Organization, upload, *, kind: str, label: str, task, actor) -> I
     name = os.path.basename(upload.name or "file")[:255]
     with transaction.atomic():
         job = ImportJob.objects.create(
-            organization=org, kind=kind, label=label, filename=name, created_by=actor
+            organization=org,
+            kind=kind,
+            label=label,
+            filename=name,
+            created_by=actor,
+            dry_run=preview,
         )
         lines, size, last = 0, 0, b"\n"
         for number, data in enumerate(upload.chunks(CHUNK_BYTES)):
@@ -72,6 +80,26 @@ def start(org: Organization, upload, *, kind: str, label: str, task, actor) -> I
     task.enqueue(job.pk)
     job.refresh_from_db()  # an immediate backend (tests, small installs) has already run it
     return job
+
+
+def confirm(job: ImportJob, task) -> bool:
+    """Queue the import of a previewed file, for real; False if it is no longer a preview."""
+    confirmed = ImportJob.objects.filter(pk=job.pk, state=ImportState.PREVIEW).update(
+        state=ImportState.WAITING, dry_run=False, created=timezone.now(), rows_read=0
+    )
+    if not confirmed:
+        return False
+    task.enqueue(job.pk)
+    return True
+
+
+def cancel(job: ImportJob) -> None:
+    """Drop a previewed file: nothing was imported and nothing will be."""
+    with transaction.atomic():
+        if ImportJob.objects.filter(pk=job.pk, state=ImportState.PREVIEW).update(
+            state=ImportState.CANCELLED, finished=timezone.now()
+        ):
+            ImportChunk.objects.filter(job=job).delete()
 
 
 def recent(org: Organization, kinds: list[str], n: int = 5) -> list[ImportJob]:
@@ -118,12 +146,16 @@ def run(job_id: int, importer: Importer) -> None:
     finally:
         # Recorded even when the import raised (then re-raised for the worker's log).
         rows = progress.rows  # reported every ~1000 rows; the counts say the last ones
-        if state == ImportState.DONE:
+        previewed = state == ImportState.DONE and job.dry_run
+        if previewed:
+            state = ImportState.PREVIEW  # the file is kept for the import itself
+        if state in (ImportState.DONE, ImportState.PREVIEW):
             # Rows of the file; an import's other counts ("replaced") are not rows.
             counts = ("added", "updated", "unchanged")
             rows = max(rows, sum(result.get(k, 0) for k in counts))
         try:
-            ImportChunk.objects.filter(job=job).delete()
+            if not previewed:
+                ImportChunk.objects.filter(job=job).delete()
             _save(job, state=state, result=result, finished=timezone.now(), rows_read=rows)
         finally:
             progress.close()  # after the save, so that a page never reads rows fall back

@@ -374,6 +374,8 @@ class ImportState(models.TextChoices):
     WAITING = "waiting", "Waiting for the worker"
     RUNNING = "running", "Importing"
     DONE = "done", "Imported"
+    PREVIEW = "preview", "Ready to confirm"  # a dry run read it; nothing is written yet
+    CANCELLED = "cancelled", "Cancelled"
     REFUSED = "refused", "Refused"
     FAILED = "failed", "Stopped on an error"
 
@@ -395,6 +397,9 @@ class ImportJob(models.Model):
     # CSV: the lines after the header, counted on upload; unknown for Excel.
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     rows_read = models.PositiveIntegerField(default=0)
+    # A preview: the worker reads and checks the file, says what it would add and change,
+    # and keeps the file until the person confirms (then the job runs again, for real).
+    dry_run = models.BooleanField(default=False)
     state = models.CharField(
         max_length=10, choices=ImportState.choices, default=ImportState.WAITING
     )

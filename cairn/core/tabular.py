@@ -39,6 +39,8 @@ XLSX_MAX_SHARED = 64 * 2**20  # the shared strings, which openpyxl holds in memo
 XLSX_MAX_RATIO = 100  # unpacked size / packed size of a part over 1 MB (Excel's are ~10)
 XLSX_MAX_PARTS = 10_000
 XLSX_MAX_ROWS = 1_048_576  # Excel's own limit; a sheet claiming more is not from Excel
+YES = {"yes", "y", "true", "1", "x", "done"}  # what a "yes" cell may say (Excel writes TRUE)
+NO = {"no", "n", "false", "0", "-"}
 FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -75,7 +77,7 @@ class Column:
 
     name: str
     required: bool = False
-    kind: str = "text"  # text | int | decimal | float | date | choice | list
+    kind: str = "text"  # text | int | decimal | float | date | choice | list | bool
     max_length: int = 0
     minimum: int | float | None = None
     maximum: int | float | None = None
@@ -104,6 +106,11 @@ class Column:
             return text
         if self.kind == "list":
             return [part.strip() for part in text.split(";") if part.strip()]
+        if self.kind == "bool":
+            value = text.lower()
+            if value not in YES | NO:
+                raise ValueError(f"“{clip(text, 40)}” is not yes or no")
+            return value in YES
         if self.kind == "date":
             try:
                 return date.fromisoformat(
@@ -172,6 +179,7 @@ class Report:
 
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the file's columns, in its order
     truncated: bool = False
     more: int = 0
 
@@ -219,11 +227,12 @@ class FileProblem(Exception):
     """The file as a whole cannot be read (not UTF-8, not a spreadsheet, empty)."""
 
 
-def iter_cells(file: IO[bytes], filename: str) -> Iterator[list[Any]]:
-    """The rows of a CSV or .xlsx file as lists of cell values, header first."""
+def iter_cells(file: IO[bytes], filename: str, sheet: str | None = None) -> Iterator[list[Any]]:
+    """The rows of a CSV or .xlsx file as lists of cell values, header first: for an .xlsx,
+    of its first sheet or of the sheet named ``sheet``."""
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "xlsx":
-        yield from _xlsx_rows(file)
+        yield from _xlsx_rows(file, sheet)
     elif suffix == "csv":
         text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
         try:
@@ -282,7 +291,26 @@ def check_workbook(file: IO[bytes]) -> None:
             )
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
+def sheet_names(file: IO[bytes]) -> list[str]:
+    """The names of an .xlsx workbook's sheets, in their order (checked as ``iter_cells``)."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    check_workbook(file)
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, EOFError):
+        raise FileProblem("The file is not a valid Excel .xlsx workbook.") from None
+    finally:
+        file.seek(0)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _xlsx_rows(file: IO[bytes], sheet: str | None = None) -> Iterator[list[Any]]:
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -295,7 +323,10 @@ def _xlsx_rows(file: IO[bytes]) -> Iterator[list[Any]]:
         raise FileProblem(problem) from None  # ElementTree's ParseError is a SyntaxError
     try:
         # One column past the limit, so that a wider header is seen and refused.
-        rows = book.worksheets[0].iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        if sheet is not None and sheet not in book.sheetnames:
+            raise FileProblem(f"The workbook has no sheet named “{clip(sheet, 40)}”.")
+        page = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = page.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
         for number, row in enumerate(rows, start=1):
             if number > XLSX_MAX_ROWS:
                 raise FileProblem(f"The sheet has more than {XLSX_MAX_ROWS:,} rows.")
@@ -320,10 +351,14 @@ def read_rows(
     filename: str,
     columns: list[Column],
     progress: Callable[[int], None] | None = None,
+    sheet: str | None = None,
+    report: Report | None = None,
+    empty_ok: bool = False,
 ) -> Report:
     """Parse every row of a file against ``columns``; collect every problem (nothing is written)."""
-    report = Report()
-    report.rows = [row for row, _ok in iter_rows(file, filename, columns, report, progress)]
+    report = report if report is not None else Report()
+    rows = iter_rows(file, filename, columns, report, progress, sheet=sheet, empty_ok=empty_ok)
+    report.rows = [row for row, _ok in rows]
     return report
 
 
@@ -334,6 +369,8 @@ def iter_rows(
     report: Report,
     progress: Callable[[int], None] | None = None,
     every: int = 1000,
+    sheet: str | None = None,
+    empty_ok: bool = False,
 ) -> Iterator[tuple[dict[str, Any], bool]]:
     """Each row of a file parsed against ``columns``, with whether it parsed cleanly.
 
@@ -342,7 +379,7 @@ def iter_rows(
     """
     rows = 0
     try:
-        cells = iter_cells(file, filename)
+        cells = iter_cells(file, filename, sheet)
         header = next(cells, None)
         if header is None or not any(str(h or "").strip() for h in header):
             raise FileProblem("The file is empty: it needs a header row and at least one row.")
@@ -354,6 +391,7 @@ def iter_rows(
                 f"{len(columns)}."
             )
         names = [header_name(h) for h in header]
+        report.columns = [n for n in names if n]
         expected = {c.name for c in columns}
         missing = [c.name for c in columns if c.required and c.name not in names]
         unknown = [n for n in names if n and n not in expected]
@@ -397,29 +435,35 @@ def iter_rows(
     except FileProblem as e:
         report.add(0, "", str(e))
         return
-    if not rows and report.ok:
+    if not rows and report.ok and not empty_ok:
         report.add(0, "", "The file has a header row but no rows to import.")
 
 
 def write_table(columns: list[str], rows: list[list[Any]], fmt: str) -> bytes:
     """A CSV (UTF-8 with a byte-order mark, which Excel needs) or .xlsx file."""
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        def clean(value):  # Excel refuses control characters; drop them rather than fail
-            return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Cairn")
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([clean(v) for v in row])
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        return write_book([("Cairn", columns, rows)])
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode()
+
+
+def write_book(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    """An .xlsx workbook of several sheets, each (title, header, rows), in that order."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(value):  # Excel refuses control characters; drop them rather than fail
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    book = Workbook(write_only=True)
+    for title, columns, rows in sheets:
+        sheet = book.create_sheet(title[:31])  # Excel's limit for a sheet's name
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([clean(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
