@@ -42,7 +42,4 @@ urlpatterns = [
         views.application_delete,
         name="application_delete",
     ),
-    path("terrain/import/", views.import_page, name="import"),
-    path("terrain/export/<slug:kind>.<slug:fmt>", views.export, name="export"),
-    path("terrain/template/<slug:kind>.<slug:fmt>", views.template, name="template"),
 ]

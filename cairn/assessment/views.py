@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cairn.assessment import gaps, importers, services
+from cairn.assessment import gaps, services
 from cairn.assessment.forms import (
     ApplicationForm,
     CapabilityForm,
@@ -30,14 +29,10 @@ from cairn.assessment.models import (
     SwotKind,
     Team,
 )
-from cairn.assessment.tasks import import_inventory
-from cairn.core import imports
 from cairn.core.access import get_object_for_member, org_view
 from cairn.core.crud import form_page, model_views
 from cairn.core.forms import parse_id
 from cairn.core.models import Role
-from cairn.core.services import ServiceError
-from cairn.core.tabular import FORMATS, download, write_table
 from cairn.goals.models import BusinessGoal
 
 
@@ -290,75 +285,4 @@ def gap_analysis(request):
             "rollup_rule": "A capability with no application of its own takes the average of "
             "the capabilities under it.",
         },
-    )
-
-
-# --- Import and export
-
-
-def _kind(slug: str) -> importers.Kind:
-    if slug not in importers.KINDS:
-        raise Http404("Nothing to import or export by that name.")
-    return importers.KINDS[slug]
-
-
-@org_view(Role.EDITOR)
-@require_http_methods(["GET", "POST"])
-def import_page(request):
-    """Upload a CSV or Excel file; the worker imports all rows or none, and the job's page
-    shows its progress, then the counts or a report of each problem."""
-    kind_slug = request.POST.get("kind", "applications")
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if kind_slug not in importers.KINDS:
-            messages.error(request, "Choose what the file contains.")
-        elif upload is None:
-            messages.error(request, "Choose a file to import.")
-        else:
-            try:
-                job = imports.start(
-                    request.org,
-                    upload,
-                    kind=kind_slug,
-                    label=importers.KINDS[kind_slug].label,
-                    task=import_inventory,
-                    actor=request.user,
-                )
-            except ServiceError as e:
-                messages.error(request, str(e))
-            else:
-                return redirect("import_job", request.org.slug, job.pk)
-    return render(
-        request,
-        "assessment/import.html",
-        {
-            "kinds": importers.KINDS.values(),
-            "kind": kind_slug,
-            "recent": imports.recent(request.org, list(importers.KINDS)),
-        },
-    )
-
-
-@org_view()
-@require_GET
-def export(request, kind: str, fmt: str):
-    """Download every row of one kind, in the same columns the import reads."""
-    spec = _kind(kind)
-    if fmt not in FORMATS:
-        raise Http404
-    content = write_table(spec.headers_for(request.org), spec.export(request.org), fmt)
-    return download(content, f"{request.org.slug}-{kind}.{fmt}", fmt)
-
-
-@org_view()
-@require_GET
-def template(request, kind: str, fmt: str):
-    """An example file to fill in: the columns and two example rows."""
-    spec = _kind(kind)
-    if fmt not in FORMATS:
-        raise Http404
-    return download(
-        write_table(spec.headers_for(request.org), spec.examples, fmt),
-        f"cairn-{kind}-template.{fmt}",
-        fmt,
     )

@@ -180,6 +180,7 @@ class Report:
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the file's columns, in its order
+    headers: list[str] = field(default_factory=list)  # the same as the file writes them
     truncated: bool = False
     more: int = 0
 
@@ -392,6 +393,7 @@ def iter_rows(
             )
         names = [header_name(h) for h in header]
         report.columns = [n for n in names if n]
+        report.headers = [clip(str(h or "").strip()) for h in header if str(h or "").strip()]
         expected = {c.name for c in columns}
         missing = [c.name for c in columns if c.required and c.name not in names]
         unknown = [n for n in names if n and n not in expected]

@@ -7,3 +7,10 @@ class ExchangeConfig(AppConfig):
     name = "cairn.exchange"
     label = "exchange"
     verbose_name = "Data in and out"
+
+    def ready(self):
+        from cairn.core.failed_jobs import when_failed
+        from cairn.core.imports import background_import_failed
+
+        # An import whose worker was lost for good fails its job: its page says so.
+        when_failed("cairn.exchange.tasks.import_rows", background_import_failed)

@@ -22,6 +22,7 @@ rows, never with the rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +36,8 @@ from django.utils import timezone
 
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
 from cairn.core.services import audit_event, snapshot
-from cairn.core.tabular import Column, ImportRefused, Report, clip, read_rows
+from cairn.core.money import CURRENCIES
+from cairn.core.tabular import Column, ImportRefused, Report, clip, header_name, read_rows
 from cairn.solver.graph import back_edges
 
 BATCH = 500
@@ -362,6 +364,18 @@ def check(
             e.table = sheet
     present = set(report.columns)
     checked.present = present
+    money = {c.name for c in parsers if c.money}
+    for raw in report.headers:
+        written = re.search(r"\(([^)]*)\)\s*$", raw)
+        if header_name(raw) in money and written and written[1].strip().upper() in CURRENCIES:
+            if written[1].strip().upper() != org.currency:
+                checked.add(
+                    0,
+                    header_name(raw),
+                    f"The amounts in “{clip(raw, 40)}” are in {written[1].strip().upper()}; "
+                    f"{org} counts in {org.currency}. Convert them first, or write the header "
+                    f"“{header_name(raw)} ({org.currency})”.",
+                )
     missing_ref = [
         c.name
         for c in kind.columns
