@@ -35,8 +35,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
-from cairn.core.services import audit_event, snapshot
 from cairn.core.money import CURRENCIES
+from cairn.core.services import audit_event, snapshot
 from cairn.core.tabular import Column, ImportRefused, Report, clip, header_name, read_rows
 from cairn.solver.graph import back_edges
 
