@@ -365,17 +365,17 @@ def check(
     present = set(report.columns)
     checked.present = present
     money = {c.name for c in parsers if c.money}
-    for raw in report.headers:
+    for raw in report.headers:  # "annual_cost (EUR)" in a file for an organisation in USD
         written = re.search(r"\(([^)]*)\)\s*$", raw)
-        if header_name(raw) in money and written and written[1].strip().upper() in CURRENCIES:
-            if written[1].strip().upper() != org.currency:
-                checked.add(
-                    0,
-                    header_name(raw),
-                    f"The amounts in “{clip(raw, 40)}” are in {written[1].strip().upper()}; "
-                    f"{org} counts in {org.currency}. Convert them first, or write the header "
-                    f"“{header_name(raw)} ({org.currency})”.",
-                )
+        code = written[1].strip().upper() if written else ""
+        if header_name(raw) in money and code in CURRENCIES and code != org.currency:
+            checked.add(
+                0,
+                header_name(raw),
+                f"The amounts in “{clip(raw, 40)}” are in {code}; {org} counts in "
+                f"{org.currency}. Convert them first, or write the header "
+                f"“{header_name(raw)} ({org.currency})”.",
+            )
     missing_ref = [
         c.name
         for c in kind.columns
