@@ -431,3 +431,7 @@ def dashboard(request, org: str):
         "overdue_ai_policy_ids": [p.pk for p in d.policies_overdue],
         "proposed_win_kpi_ids": [k.pk for k in d.proposals],
     }
+
+
+# The connectors' endpoints join this router (a module of their own, for its size).
+from cairn.kpis import connector_api  # noqa: E402, F401

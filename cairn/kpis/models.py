@@ -279,3 +279,6 @@ class Win(OrgModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+from cairn.kpis.connector_models import KpiConnector, KpiConnectorRun  # noqa: E402, F401

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from cairn.kpis import connector_views as c
 from cairn.kpis import views as v
 
 app_name = "kpis"
@@ -17,6 +18,11 @@ urlpatterns = [
         v.measurement_delete,
         name="measurement_delete",
     ),
+    path("ascent/kpis/<int:kpi_id>/connector/", c.connector_page, name="connector"),
+    path("ascent/kpis/<int:kpi_id>/connector/edit/", c.connector_edit, name="connector_edit"),
+    path("ascent/kpis/<int:kpi_id>/connector/test/", c.connector_test, name="connector_test"),
+    path("ascent/kpis/<int:kpi_id>/connector/run/", c.connector_run, name="connector_run"),
+    path("ascent/kpis/<int:kpi_id>/connector/delete/", c.connector_delete, name="connector_delete"),
     path("ascent/formula-check/", v.formula_check, name="formula_check"),
     path("ascent/library/", v.library, name="library"),
     path("ascent/library/add/", v.library_add, name="library_add"),

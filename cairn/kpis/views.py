@@ -122,7 +122,9 @@ def kpi_detail(request, kpi_id: int):
 
 
 def _detail_page(request, kpi_id: int, form: MeasurementForm, status: int = 200):
-    queryset = Kpi.objects.prefetch_related("goals", "initiatives", "inputs", "used_by", "wins")
+    queryset = Kpi.objects.select_related("connector").prefetch_related(
+        "goals", "initiatives", "inputs", "used_by", "wins"
+    )
     kpi = board.annotate(get_object_for_member(request, queryset, kpi_id), timezone.localdate())
     today = timezone.localdate()
     outlook = kpi.forecast(today)

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     REVIEW_DUE = "review_due", "The strategy review is due"
     POLICY_REVIEW = "policy_review", "A policy review is due"
     DIGEST = "digest", "The weekly digest"
+    CONNECTOR_FAILING = "connector_failing", "A KPI's connector keeps failing"
 
 
 # The sentence shown beside each kind in a person's settings: who is told, and when.
@@ -41,6 +42,9 @@ SENTENCES = {
     "review is overdue.",
     Kind.DIGEST: "Once a week, on the day and at the hour you choose: what changed, what is "
     "off track, and the wins.",
+    Kind.CONNECTOR_FAILING: "When the connector feeding a KPI you own has failed three runs "
+    "in a row (once, until it works again). A KPI owned by no member: its organisation's "
+    "owners and editors are told.",
 }
 
 

@@ -80,9 +80,14 @@ def split(url: str) -> tuple[str, str, int, str]:
     return scheme, host, port or SCHEMES[scheme], path
 
 
-def resolve(url: str) -> Target:
+def resolve(url: str, *, private: bool | None = None, what: str = "Webhooks") -> Target:
     """The URL's target, after checking every address its name resolves to, or
-    AddressRefused (not http(s), no such server, or an internal address not allowed)."""
+    AddressRefused (not http(s), no such server, or an internal address not allowed).
+
+    ``private`` overrides the webhooks' setting (KPI connectors have their own); ``what``
+    names the feature in the refusal."""
+    if private is None:
+        private = allow_private()
     scheme, host, port, path = split(url)
     unknown = f"No server answers to the name “{host}”: check the address."
     try:
@@ -92,13 +97,13 @@ def resolve(url: str) -> Target:
     addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not addresses:
         raise AddressRefused(unknown)
-    if not allow_private():
+    if not private:
         for address in addresses:
             why = _why_not_public(ipaddress.ip_address(address.split("%")[0]))
             if why:
                 shown = host if host == address else f"{host} ({address})"
                 raise AddressRefused(
-                    f"{shown} is {why}. Webhooks only go to public addresses, so that they "
+                    f"{shown} is {why}. {what} only go to public addresses, so that they "
                     "cannot be used to reach systems inside your network."
                 )
     return Target(scheme, host, port, path, addresses[0])
