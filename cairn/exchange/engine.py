@@ -526,10 +526,12 @@ def find_circles(checked: Checked, column: Links, names: Names) -> None:
     for node, child in back_edges(graph):
         path = circle(graph, child, node)
         key = frozenset(path)
-        if key in reported:
+        if len(path) == 1 or key in reported:  # a row linked to itself is told as such
             continue
         reported.add(key)
-        number = next((rows_by_ref[p] for p in path if p in rows_by_ref), 0)
+        first = next((i for i, p in enumerate(path) if p in rows_by_ref), 0)
+        path = path[first:] + path[:first]  # told from the file's first row in the circle
+        number = rows_by_ref.get(path[0], 0)
         words = " → ".join(clip(p, 40) for p in [*path, path[0]])
         checked.add(number, column.name, f"these depend on each other in a circle: {words}")
 

@@ -158,7 +158,12 @@ KINDS = [
             Field("title", example="Quotes take a week"),
             Field("description"),
             Field("severity", example=4),
-            Ref("interview", "interviews", help="The interview it came from: “name, date”."),
+            Ref(
+                "interview",
+                "interviews",
+                help="The interview it came from: “name, date”.",
+                example="Maria Keller, 2026-09-14",
+            ),
             Links("goals", "goals", help="Titles of the goals it stands in the way of. " + LIST),
         ),
     ),
@@ -198,12 +203,7 @@ KINDS = [
         ("name",),
         (
             Field("name", example="Quoting"),
-            Ref(
-                "parent",
-                "capabilities",
-                help="Name of the broader capability, if any.",
-                example="Sell to customers",
-            ),
+            Ref("parent", "capabilities", help="Name of the broader capability, if any."),
             Field("description", example="Prepare and send price quotes"),
             Links("goals", "goals", help="Titles of the goals it serves. " + LIST),
         ),
@@ -283,7 +283,12 @@ KINDS = [
             Field("status", example="proposed"),
             Field("urgency", example=4),
             Field("risk", example=2),
-            Links("goals", "goals", help="Titles of the goals it serves. " + LIST),
+            Links(
+                "goals",
+                "goals",
+                help="Titles of the goals it serves. " + LIST,
+                example="Grow online sales by 20%",
+            ),
             Links(
                 "pain_points", "pain_points", help="Titles of the pain points it answers. " + LIST
             ),
@@ -312,7 +317,7 @@ KINDS = [
                 "teams",
                 "months",
                 help="FTE-months per team, as “Team: FTE-months” separated by “;”.",
-                example="IT operations: 6; Customer support: 2",
+                example="Customer support: 2",
             ),
             Pairs(
                 "scores",
@@ -353,7 +358,12 @@ KINDS = [
                 help="Leave empty for a KPI you measure. For a calculated one, the names of "
                 "measured KPIs in braces: {IT operating cost} / {Orders shipped}.",
             ),
-            Links("goals", "goals", help="Titles of the goals it measures. " + LIST),
+            Links(
+                "goals",
+                "goals",
+                help="Titles of the goals it measures. " + LIST,
+                example="Grow online sales by 20%",
+            ),
             Links(
                 "initiatives", "initiatives", help="Titles of the initiatives it follows. " + LIST
             ),
@@ -424,7 +434,12 @@ KINDS = [
         "governance.Action",
         ("meeting", "description"),
         (
-            Ref("meeting", "meetings", help="The meeting it came from: “title, date”."),
+            Ref(
+                "meeting",
+                "meetings",
+                help="The meeting it came from: “title, date”.",
+                example="Quarterly committee, 2027-01-20",
+            ),
             Field("description", example="Ask three vendors for a quote"),
             Field("owner", example="Raj Patel"),
             Field("due", example="2027-02-15"),
