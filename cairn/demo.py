@@ -19,6 +19,7 @@ from cairn.documents.services import make as make_document
 from cairn.execution import demo as execution_demo
 from cairn.goals import demo as goals_demo
 from cairn.governance import demo as guideposts_demo
+from cairn.kpis import connector_demo
 from cairn.kpis import demo as ascent_demo
 from cairn.language import demo as language_demo
 from cairn.notifications import demo as notifications_demo
@@ -92,6 +93,7 @@ def _load() -> Organization:
     language_demo.load(org, owner)
     ai_demo.load(org, owner)
     webhooks_demo.load(org, owner)
+    connector_demo.load(org, owner)
 
     if not StrategyDocument.objects.filter(organization=org).exists():
         make_document(org, actor=owner, via=AuditVia.CLI)

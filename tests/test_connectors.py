@@ -17,6 +17,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase, TransactionTestCase, override_settings
@@ -526,3 +527,22 @@ class WorkerRunsDueConnectors(TransactionTestCase):
             self.assertEqual((log.ok, log.rows_added, log.trigger), (True, 3, "schedule"))
             tick("test-worker")  # not due again for a day
             self.assertEqual(DBTaskResult.objects.count(), 1)
+
+
+class DemoConnectorReadsItsOwnServer(StaticLiveServerTestCase):
+    """The demo's connector reads the CSV file the server itself serves."""
+
+    def test_the_demo_feed(self):
+        from cairn.kpis import connector_demo
+
+        with override_settings(
+            CAIRN_BASE_URL=self.live_server_url, CAIRN_CONNECTORS_ALLOW_PRIVATE=True
+        ):
+            org, users, _ = make_org()
+            connector = connector_demo.load(org, users["owner"])
+            self.assertEqual(connector_demo.load(org, users["owner"]).pk, connector.pk)
+            log = runs.run(connector)
+        self.assertTrue(log.ok, log.error)
+        self.assertEqual(log.rows_added, 52)
+        kpi = Kpi.objects.get(name=connector_demo.NAME)
+        self.assertEqual(kpi.measurement_count, 52)
