@@ -19,8 +19,9 @@ from cairn.core.tabular import (
     write_book,
     write_table,
 )
-from cairn.exchange import engine
-from cairn.exchange.engine import Field, Kind, Links, Names, Pairs, Ref
+from cairn.exchange import engine, writing
+from cairn.exchange.checking import Names
+from cairn.exchange.columns import Field, Kind, Links, Pairs, Ref
 from cairn.exchange.kinds import BY_SLUG, KINDS, TARGETS
 
 HELP_SHEET = "Columns"
@@ -31,10 +32,10 @@ def rows_of(kind: Kind, org: Organization, names: Names | None = None) -> list[l
     names = names or Names(org, TARGETS)
     model = kind.model_class
     objs = list(model.objects.filter(organization=org).order_by("pk"))
-    links = engine._links_now(
+    links = writing.stored_links(
         model, [model._meta.get_field(c.field) for c in kind.fields_of(Links)], org
     )
-    pairs = {c.name: engine._pairs_now(c, org) for c in kind.fields_of(Pairs)}
+    pairs = {c.name: writing.stored_pairs(c, org) for c in kind.fields_of(Pairs)}
     out = []
     for obj in objs:
         row = []

@@ -4,7 +4,8 @@ them: each kind comes after the kinds its columns name."""
 from __future__ import annotations
 
 from cairn.core.tabular import clip
-from cairn.exchange.engine import Checked, Field, Kind, Links, Names, Pairs, Ref, Target
+from cairn.exchange.checking import Checked, Names
+from cairn.exchange.columns import Field, Kind, Links, Pairs, Ref, Target
 
 LIST = "References separated by “;”."
 
