@@ -1,4 +1,8 @@
-"""Imports are all-or-nothing, report every bad row, and update on re-import; exports match."""
+"""Imports are all-or-nothing, report every bad row, and update on re-import; exports match.
+
+The terrain's kinds (teams, capabilities, processes, applications) through the one import
+engine (``cairn.exchange``): its Python API, the data page with its preview and confirm
+step, and ``cairn import`` / ``cairn export``."""
 
 import io
 import os
@@ -8,12 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from cairn.assessment import importers
 from cairn.assessment.models import Application, Capability, Process, Team
-from cairn.core.models import AuditEvent
+from cairn.core.models import AuditEvent, ImportJob, ImportState
+from cairn.core.tabular import FORMATS, ImportRefused
+from cairn.exchange import books
 from tests.base import CairnTestCase
 
 HEADER = "name,vendor,annual_cost,health,fit,capabilities,lifecycle\n"
+TERRAIN = ("teams", "capabilities", "processes", "applications")
 
 
 def csv_file(text: str, encoding: str = "utf-8") -> io.BytesIO:
@@ -30,9 +36,18 @@ def xlsx_file(rows: list[list]) -> io.BytesIO:
     return out
 
 
+def counts(outcomes) -> tuple[int, int, int]:
+    """(added, changed, left alone) of a one-kind import."""
+    (outcome,) = outcomes
+    return len(outcome.added), len(outcome.changed), outcome.unchanged
+
+
 class ImportTests(CairnTestCase):
-    def run_import(self, kind, file, name="file.csv"):
-        return importers.import_file(self.org, importers.KINDS[kind], file, name, actor=self.editor)
+    def run_import(self, kind, file, name="file.csv", **kw):
+        outcomes = books.import_kind(
+            self.org, books.kind_for(kind), file, name, actor=self.editor, **kw
+        )
+        return counts(outcomes)
 
     def state(self):
         return (
@@ -45,24 +60,41 @@ class ImportTests(CairnTestCase):
 
     def test_good_file_imports_and_reimport_updates(self):
         text = HEADER + 'CRM,Acme,"1,200.50",4,5,Quote to cash,active\nERP,SAP,90000,2,4,,\n'
-        created, updated, unchanged = self.run_import("applications", csv_file(text))
-        self.assertEqual((created, updated, unchanged), (2, 0, 0))
+        # A dry run says exactly what the import will do, and writes nothing.
+        before = self.state()
+        self.assertEqual(self.run_import("applications", csv_file(text), dry_run=True), (2, 0, 0))
+        self.assertEqual(self.state(), before)
+        self.assertEqual(self.run_import("applications", csv_file(text)), (2, 0, 0))
         crm = Application.objects.get(name="CRM")
         self.assertEqual((crm.annual_cost, crm.health, crm.fit), (1200.5, 4, 5))
         self.assertEqual([c.name for c in crm.capabilities.all()], ["Quote to cash"])
         event = AuditEvent.objects.get(object_type="assessment.application", object_id=crm.pk)
         self.assertEqual(event.after["capabilities"], [self.terrain["capability"].pk])
-        self.assertEqual(event.actor, self.editor)
-        # The same file again: nothing to do.
+        self.assertEqual((event.actor, event.action), (self.editor, "create"))
+        # The same file again: nothing to do, nothing written, nothing audited.
+        audited = AuditEvent.objects.count()
         self.assertEqual(self.run_import("applications", csv_file(text)), (0, 0, 2))
-        # A change: one row updated, matched on its name, never duplicated.
+        self.assertEqual(AuditEvent.objects.count(), audited)
+        crm.refresh_from_db()
+        self.assertEqual(crm.version, 1)
+        # A change: one row updated, matched on its name, never duplicated; the other row
+        # is left alone and unaudited.
         changed = text.replace('CRM,Acme,"1,200.50",4', "CRM,Acme,1300,3")
-        self.assertEqual(self.run_import("applications", csv_file(changed)), (0, 1, 1))
+        (outcome,) = books.import_kind(
+            self.org, books.kind_for("applications"), csv_file(changed), "f.csv", actor=self.editor
+        )
+        self.assertEqual(
+            (outcome.added, outcome.changed, outcome.unchanged),
+            ([], [("CRM", ["annual_cost", "health"])], 1),
+        )
         crm.refresh_from_db()
         self.assertEqual((crm.annual_cost, crm.health, crm.version), (1300, 3, 2))
         self.assertEqual(Application.objects.filter(name="CRM").count(), 1)
+        self.assertEqual(AuditEvent.objects.count(), audited + 1)
         update = AuditEvent.objects.get(object_id=crm.pk, action="update")
         self.assertEqual((update.before["health"], update.after["health"]), (4, 3))
+        erp = Application.objects.get(name="ERP")
+        self.assertFalse(AuditEvent.objects.filter(object_id=erp.pk, action="update").exists())
 
     def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(self):
         before = self.state()
@@ -73,13 +105,13 @@ class ImportTests(CairnTestCase):
                 HEADER + "X,Acme,1,3,3,Telepathy,\n",
                 2,
                 "capabilities",
-                "unknown capability “Telepathy”",
+                "there is no capability “Telepathy”",
             ),
             "duplicate name": (
                 HEADER + "X,A,1,3,3,,\nY,B,1,3,3,,\nX,C,1,3,3,,\n",
                 4,
                 "name",
-                "already appears on row 2",
+                "“X” is already on row 2",
             ),
             "wrong type": (HEADER + "X,Acme,lots,3,3,,\n", 2, "annual_cost", "is not a number"),
             "not a whole number": (HEADER + "X,Acme,1,3.5,3,,\n", 2, "health", "whole number"),
@@ -92,21 +124,37 @@ class ImportTests(CairnTestCase):
         }
         for label, (text, row, column, problem) in cases.items():
             with self.subTest(label):
-                with self.assertRaises(importers.ImportRefused) as refused:
-                    self.run_import("applications", csv_file(text))
-                errors = refused.exception.report.errors
-                self.assertTrue(
-                    any(
-                        e.row == row and e.column == column and problem in e.problem for e in errors
-                    ),
-                    [vars(e) for e in errors],
-                )
+                for dry_run in (True, False):
+                    with self.assertRaises(ImportRefused) as refused:
+                        self.run_import("applications", csv_file(text), dry_run=dry_run)
+                    errors = refused.exception.report.errors
+                    self.assertTrue(
+                        any(
+                            e.row == row and e.column == column and problem in e.problem
+                            for e in errors
+                        ),
+                        [vars(e) for e in errors],
+                    )
         self.assertEqual(self.state(), before)
+
+    def test_every_bad_row_of_a_file_is_reported_at_once(self):
+        text = (
+            HEADER
+            + "Good,V,1,3,3,,\n"
+            + ",V,1,3,3,,\n"  # row 3: no name
+            + "Sick,V,1,9,3,,\n"  # row 4: health
+            + "Lost,V,1,3,3,Telepathy,\n"  # row 5: an unknown capability
+            + "Good,V,1,3,3,,\n"  # row 6: named twice
+        )
+        with self.assertRaises(ImportRefused) as refused:
+            self.run_import("applications", csv_file(text))
+        where = sorted((e.row, e.column) for e in refused.exception.report.errors)
+        self.assertEqual(where, [(3, "name"), (4, "health"), (5, "capabilities"), (6, "name")])
 
     def test_bad_rows_anywhere_stop_the_good_ones(self):
         before = self.state()
         text = HEADER + "".join(f"App {i},V,10,3,3,,\n" for i in range(50)) + "Bad,V,10,0,3,,\n"
-        with self.assertRaises(importers.ImportRefused) as refused:
+        with self.assertRaises(ImportRefused) as refused:
             self.run_import("applications", csv_file(text))
         self.assertEqual([e.row for e in refused.exception.report.errors], [52])
         self.assertEqual(self.state(), before)
@@ -119,7 +167,7 @@ class ImportTests(CairnTestCase):
             (io.BytesIO(b"%PDF-1.4"), "apps.pdf", "Upload a .csv or .xlsx"),
         ]:
             with self.subTest(name):
-                with self.assertRaises(importers.ImportRefused) as refused:
+                with self.assertRaises(ImportRefused) as refused:
                     self.run_import("applications", file, name)
                 self.assertIn(problem, refused.exception.report.errors[0].problem)
 
@@ -135,84 +183,117 @@ class ImportTests(CairnTestCase):
         self.assertEqual(price.parent.parent.name, "Sell")
         self.assertEqual(price.depth(), 3)
         self.assertEqual(list(Capability.objects.get(name="Sell").goals.all()), [self.goal])
+        before = self.state()
         for bad, problem in [
             ("name,parent\nToo deep,Price\n", "at most 3 levels"),
-            ("name,parent\nLoopA,LoopB\nLoopB,LoopA\n", "at most 3 levels"),
-            ("name,parent\nOrphan,Nowhere\n", "unknown capability"),
-            ("name,goals\nX,No such goal\n", "unknown goal"),
+            ("name,parent\nLoopA,LoopB\nLoopB,LoopA\n", "never in a circle"),
+            ("name,parent\nSelf,Self\n", "never in a circle"),
+            ("name,parent\nOrphan,Nowhere\n", "there is no capability “Nowhere”"),
+            ("name,goals\nX,No such goal\n", "there is no goal “No such goal”"),
         ]:
             with self.subTest(bad):
-                with self.assertRaises(importers.ImportRefused) as refused:
+                with self.assertRaises(ImportRefused) as refused:
                     self.run_import("capabilities", csv_file(bad))
                 self.assertIn(problem, refused.exception.report.errors[0].problem)
+        self.assertEqual(self.state(), before)
 
     def test_processes_refer_to_teams(self):
         ok = "name,team,automation,pain\nClose,Sales ops,Partly,4\n"
         self.assertEqual(self.run_import("processes", csv_file(ok)), (1, 0, 0))
-        self.assertEqual(Process.objects.get(name="Close").automation, "partly")
-        with self.assertRaises(importers.ImportRefused):
+        close = Process.objects.get(name="Close")
+        self.assertEqual((close.automation, close.team), ("partly", self.terrain["team"]))
+        with self.assertRaises(ImportRefused) as refused:
             self.run_import("processes", csv_file("name,team\nX,Ghost team\n"))
+        self.assertIn("there is no team “Ghost team”", refused.exception.report.errors[0].problem)
 
     def test_templates_import_cleanly_and_exports_round_trip(self):
-        from cairn.core.tabular import write_table
-
-        for slug, kind in importers.KINDS.items():
+        for slug in TERRAIN:
+            kind = books.kind_for(slug)
             with self.subTest(slug):
                 for fmt in ("csv", "xlsx"):
-                    content = write_table(kind.headers, kind.examples, fmt)
-                    self.run_import(slug, io.BytesIO(content), f"t.{fmt}")
-                exported = write_table(kind.headers, kind.export(self.org), "csv")
-                created, updated, unchanged = self.run_import(slug, io.BytesIO(exported))
-                self.assertEqual((created, updated), (0, 0))  # an export re-imports as is
+                    content = books.template(kind, self.org, fmt)
+                    self.assertEqual(
+                        self.run_import(slug, io.BytesIO(content), f"t.{fmt}", dry_run=True),
+                        (1, 0, 0),  # the template's one example row
+                    )
+                for fmt in ("csv", "xlsx"):
+                    exported = books.export_kind(kind, self.org, fmt)
+                    added, changed, unchanged = self.run_import(
+                        slug, io.BytesIO(exported), f"e.{fmt}"
+                    )
+                    # An export re-imports as is.
+                    self.assertEqual((added, changed), (0, 0))
+                    stored = kind.model_class.objects.filter(organization=self.org)
+                    self.assertEqual(unchanged, stored.count())
 
 
 class ImportPageTests(CairnTestCase):
-    def upload(self, text, kind="applications", name="apps.csv"):
-        file = SimpleUploadedFile(name, text.encode())
+    def upload(self, text, kind="applications", name="apps.csv", content=None):
+        file = SimpleUploadedFile(name, content if content is not None else text.encode())
         return self.client.post(
-            self.url("assessment:import"), {"kind": kind, "file": file}, follow=True
+            self.url("exchange:index"), {"kind": kind, "file": file}, follow=True
         )
 
     def test_bad_file_shows_a_table_of_problems(self):
         self.login("editor")
+        before = AuditEvent.objects.count()
         response = self.upload(HEADER + "X,Acme,1,9,3,,\n,Acme,1,3,3,,\n")
+        # Refused at the preview already: nothing to confirm.
+        job = ImportJob.objects.get()
+        self.assertEqual(job.state, ImportState.REFUSED)
         self.assertContains(response, "Nothing was imported")
         self.assertContains(response, "health must be between 1 and 5")
         self.assertContains(response, "<td>3</td><td>name</td>")
+        self.assertNotContains(response, "ready to import")
+        self.assertNotContains(response, self.url("exchange:confirm", job.pk))
         self.assertFalse(Application.objects.filter(name="X").exists())
+        self.assertEqual(AuditEvent.objects.count(), before)
 
     def test_good_file_and_template_download(self):
         self.login("editor")
-        template = self.client.get(self.url("assessment:template", "applications", "xlsx"))
-        self.assertEqual(template["Content-Type"], importers_format("xlsx"))
-        sheet = load_workbook(io.BytesIO(template.content)).active
-        self.assertEqual([c.value for c in sheet[1]][:3], ["name", "vendor", "owner"])
-        response = self.client.post(
-            self.url("assessment:import"),
-            {"kind": "applications", "file": SimpleUploadedFile("t.xlsx", template.content)},
-            follow=True,
+        template = self.client.get(self.url("exchange:template", "applications", "xlsx"))
+        self.assertEqual(template["Content-Type"], FORMATS["xlsx"])
+        book = load_workbook(io.BytesIO(template.content))
+        self.assertEqual(book.sheetnames, ["Applications", books.HELP_SHEET])
+        sheet = book.worksheets[0]
+        self.assertEqual(
+            [c.value for c in sheet[1]][:4], ["name", "vendor", "owner", "annual_cost (USD)"]
         )
-        self.assertContains(response, "2 added")
-        self.assertTrue(Application.objects.filter(name="Legacy fax server").exists())
+        self.assertEqual(sheet.max_row, 2)  # the header and one example row
+        explained = [r[0] for r in book[books.HELP_SHEET].iter_rows(min_row=2, values_only=True)]
+        self.assertEqual(explained, [c.value for c in sheet[1]])  # every column explained
+        response = self.upload("", content=template.content, name="t.xlsx")
+        # First a preview: what it would do, and nothing written yet.
+        job = ImportJob.objects.get()
+        self.assertEqual(job.state, ImportState.PREVIEW)
+        self.assertContains(response, "Applications from t.xlsx: ready to import")
+        self.assertContains(response, "<strong>add 1</strong> row")
+        self.assertContains(response, "Adds: Shared drive")
+        self.assertFalse(Application.objects.filter(name="Shared drive").exists())
+        # Then the import, confirmed.
+        response = self.client.post(self.url("exchange:confirm", job.pk), follow=True)
+        self.assertRedirects(response, self.url("import_job", job.pk))
+        self.assertContains(
+            response, "Applications imported:</strong> 1 added, 0 changed, 0 left alone"
+        )
+        shared = Application.objects.get(organization=self.org, name="Shared drive")
+        self.assertEqual(
+            (shared.vendor, shared.annual_cost, shared.users), ("Microsoft", 4800, 220)
+        )
 
     def test_export_lists_only_this_organisation(self):
         self.login("viewer")
-        response = self.client.get(self.url("assessment:export", "applications", "csv"))
+        response = self.client.get(self.url("exchange:export", "applications", "csv"))
         text = response.content.decode("utf-8-sig")
         self.assertIn("Spreadsheet pricing", text)
+        self.assertIn("Spreadsheet pricing,,,9000,", text)  # 9000, not 9000.00
         self.assertNotIn("Globex", text)
-        self.assertEqual(
-            self.client.get(self.url("assessment:export", "nope", "csv")).status_code, 404
-        )
-        self.assertEqual(
-            self.client.get(self.url("assessment:export", "applications", "pdf")).status_code, 404
-        )
-
-
-def importers_format(fmt):
-    from cairn.core.tabular import FORMATS
-
-    return FORMATS[fmt]
+        for name in ("exchange:export", "exchange:template"):
+            with self.subTest(name):
+                self.assertEqual(self.client.get(self.url(name, "nope", "csv")).status_code, 404)
+                self.assertEqual(
+                    self.client.get(self.url(name, "applications", "pdf")).status_code, 404
+                )
 
 
 class ImportCommandTests(CairnTestCase):
@@ -222,8 +303,13 @@ class ImportCommandTests(CairnTestCase):
             with open(good, "w") as f:
                 f.write(HEADER + "CLI app,Acme,5,3,3,,\n")
             out = io.StringIO()
+            call_command("import", "--org", "acme", "--dry-run", "applications", good, stdout=out)
+            self.assertIn("Applications: 1 would add, 0 would change, 0 unchanged.", out.getvalue())
+            self.assertIn("Nothing was written (a dry run).", out.getvalue())
+            self.assertFalse(Application.objects.filter(name="CLI app").exists())
+            out = io.StringIO()
             call_command("import", "--org", "acme", "applications", good, stdout=out)
-            self.assertIn("1 added", out.getvalue())
+            self.assertIn("Applications: 1 added, 0 changed, 0 unchanged.", out.getvalue())
             self.assertEqual(AuditEvent.objects.filter(via="cli").count(), 1)
             bad = os.path.join(tmp, "bad.csv")
             with open(bad, "w") as f:
@@ -236,5 +322,10 @@ class ImportCommandTests(CairnTestCase):
             call_command("export", "--org", "acme", "applications", exported, stdout=io.StringIO())
             names = [r[0] for r in load_workbook(exported).active.iter_rows(values_only=True)]
             self.assertIn("CLI app", names)
+            template = os.path.join(tmp, "template.xlsx")
+            call_command(
+                "export", "--org", "acme", "--template", "teams", template, stdout=io.StringIO()
+            )
+            self.assertEqual(load_workbook(template).sheetnames, ["Teams", books.HELP_SHEET])
             with self.assertRaises(CommandError):
                 call_command("import", "--org", "nope", "applications", good)
