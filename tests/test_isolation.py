@@ -88,7 +88,10 @@ class MatrixBase(CairnTestCase):
             )
             for org in (cls.org, cls.other_org)
         )
+        from tests.source_files import stored_jira
         from tests.webhook_fixtures import make_webhooks
+
+        cls.upload, cls.other_upload = stored_jira(cls.org), stored_jira(cls.other_org)
 
         cls.webhooks = make_webhooks(cls.org)
         cls.other_webhooks = make_webhooks(cls.other_org, "Globex ")
@@ -144,6 +147,7 @@ class MatrixBase(CairnTestCase):
             "document_id": (o.document if own else o.other_document).pk,
             "entry_id": (o.trash if own else o.other_trash).pk,
             "job_id": (o.job if own else o.other_job).pk,
+            "upload_id": (o.upload if own else o.other_upload).pk,
             "webhook_id": (o.webhooks if own else o.other_webhooks)["webhook"].pk,
             "notification_id": o.notes["editor" if own else "outsider"].pk,
             "mail_id": o.mails[own].pk,
