@@ -140,7 +140,7 @@ class FromToolTests(CairnTestCase):
         preview = self.client.get(response["Location"])
         # The link to the story (filtered out) is left out, and the page says so.
         self.assertContains(preview, "left out: CRM-3")
-        self.assertContains(preview, "1 row(s) were left out by the filter")
+        self.assertContains(preview, "1 row was left out by the filter on “Issue Type”.")
         self.client.post(self.url("exchange:confirm", job.pk))
         job.refresh_from_db()
         self.assertEqual(job.state, ImportState.DONE, job.result)

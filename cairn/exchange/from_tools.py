@@ -116,5 +116,6 @@ def start_import(
     foreign.delete()
     notes = list(converted.notes)
     if converted.skipped:
-        notes.insert(0, f"{converted.skipped:,} row(s) were left out by the filter.")
+        rows = f"{converted.skipped:,} row{'s were' if converted.skipped > 1 else ' was'}"
+        notes.insert(0, f"{rows} left out by the filter on “{mapping.column('only')}”.")
     return job, notes

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from cairn import demo
 from cairn.core import services
 from cairn.core.models import ImportJob, ImportState, Role, TrashEntry
+from tests.source_files import stored_jira
 from tests.test_isolation import web_patterns
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,7 +68,7 @@ MODELS = {
     "policy_id": "aigov.AiPolicy", "document_id": "documents.StrategyDocument",
     "report_id": "execution.StatusReport", "actual_id": "execution.Actual",
     "benefit_id": "execution.Benefit", "mail_id": "notifications.OutgoingMail",
-    "webhook_id": "webhooks.Webhook",
+    "webhook_id": "webhooks.Webhook", "upload_id": "exchange.ForeignFile",
 }  # fmt: skip
 # Rows that hang from another one: taken from the parent chosen above, so the pair matches.
 CHILDREN = {
@@ -120,6 +121,7 @@ def add_missing_rows(org) -> None:
         organization=org, label="Gone", model="x.y", object_id=1,
         payload={"rows": [], "set_null": []},
     )  # fmt: skip
+    stored_jira(org, owner)  # a Jira export waiting to be mapped
 
 
 def outside_pages() -> list[str]:
