@@ -15,6 +15,7 @@ from cairn.assessment.models import (
 )
 from cairn.core import services
 from cairn.core.models import AuditEvent, Organization
+from cairn.exchange.kinds import KINDS
 from cairn.goals.models import BusinessGoal
 from tests.base import PAGE, CairnTestCase, make_goal
 
@@ -294,7 +295,9 @@ class TerrainPageTests(CairnTestCase):
             ("assessment:team_list", PAGE + 2),  # teams with counts, total
             ("assessment:process_list", PAGE + 2),  # processes with teams, capabilities
             ("assessment:application_list", PAGE + 4),  # totals, page count, one page, capabilities
-            ("assessment:import", PAGE + 1),  # the recent imports
+            # The data page that replaced the terrain's import page: the rows of each kind
+            # counted, one query per kind (21, goals to glossary), then the recent imports.
+            ("exchange:index", PAGE + len(KINDS) + 1),
         ]
         for name, expected in pages:
             with self.subTest(page=name):

@@ -7,10 +7,11 @@ import zipfile
 
 from openpyxl import Workbook, load_workbook
 
-from cairn.assessment import importers
 from cairn.assessment.models import SwotItem, Team
 from cairn.core import services
 from cairn.core.models import AuditEvent
+from cairn.core.tabular import ImportRefused
+from cairn.exchange import books
 from cairn.portfolio.models import Initiative
 from cairn.roadmap.models import Milestone, Plan, RoadmapItem
 from tests.base import CairnTestCase
@@ -38,10 +39,10 @@ class OddInputTests(CairnTestCase):
 
     def test_a_huge_exponent_in_an_import_is_refused_at_once(self):
         text = "name,users,health\nX,1e10000000,3\nY,2,1e999999\n"
-        with self.assertRaises(importers.ImportRefused) as refused:
-            importers.import_file(
+        with self.assertRaises(ImportRefused) as refused:
+            books.import_kind(
                 self.org,
-                importers.KINDS["applications"],
+                books.kind_for("applications"),
                 io.BytesIO(text.encode()),
                 "a.csv",
                 actor=self.editor,
@@ -64,10 +65,10 @@ class OddInputTests(CairnTestCase):
                 if item.filename == "xl/worksheets/sheet1.xml":
                     data = data[: len(data) // 2]  # truncated XML
                 target.writestr(item, data)
-        with self.assertRaises(importers.ImportRefused) as refused:
-            importers.import_file(
+        with self.assertRaises(ImportRefused) as refused:
+            books.import_kind(
                 self.org,
-                importers.KINDS["teams"],
+                books.kind_for("teams"),
                 io.BytesIO(broken.getvalue()),
                 "t.xlsx",
                 actor=self.editor,
@@ -77,7 +78,7 @@ class OddInputTests(CairnTestCase):
     def test_control_characters_do_not_break_excel_exports(self):
         Team.objects.create(organization=self.org, name="Ops\x01team")
         self.login("viewer")
-        response = self.client.get(self.url("assessment:export", "teams", "xlsx"))
+        response = self.client.get(self.url("exchange:export", "teams", "xlsx"))
         names = [
             r[0]
             for r in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)

@@ -130,21 +130,40 @@ class TwoCurrenciesTests(CairnTestCase):
 
     def test_exports_say_the_currency_and_import_back(self):
         self.login("editor")
+        exports = {}
         for slug, code in (("acme", "EUR"), ("globex", "USD")):
             response = self.client.get(
-                reverse("assessment:export", args=[slug, "applications", "csv"])
+                reverse("exchange:export", args=[slug, "applications", "csv"])
             )
             rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
             self.assertIn(f"annual_cost ({code})", rows[0])
-            self.assertIn("1250000.00", rows[1])
+            self.assertIn("1250000", rows[1])  # normalised: no meaningless ".00"
+            self.assertNotIn("1250000.00", rows[1])
+            exports[slug] = response.content
         # The header with its currency is read back by the import.
-        upload = SimpleUploadedFile("apps.csv", response.content)
         again = self.client.post(
-            reverse("assessment:import", args=["globex"]),
-            {"kind": "applications", "file": upload},
+            reverse("exchange:index", args=["globex"]),
+            {"kind": "applications", "file": SimpleUploadedFile("apps.csv", exports["globex"])},
             follow=True,
         )
-        self.assertContains(again, "0 added, 0 updated, 1 unchanged")
+        self.assertContains(again, "ready to import")
+        job = again.context["job"]
+        done = self.client.post(reverse("exchange:confirm", args=["globex", job.pk]), follow=True)
+        self.assertContains(done, "0 added, 0 changed, 1 left alone")
+        # Dollars in a file for an organisation that counts in euros: refused, unchanged.
+        before = AuditEvent.objects.count()
+        refused = self.client.post(
+            self.url("exchange:index"),
+            {"kind": "applications", "file": SimpleUploadedFile("apps.csv", exports["globex"])},
+            follow=True,
+        )
+        self.assertContains(refused, "Nothing was imported")
+        self.assertContains(refused, "The amounts in “annual_cost (USD)” are in USD")
+        self.assertContains(refused, "“annual_cost (EUR)”")
+        self.assertEqual(AuditEvent.objects.count(), before)
+        self.assertEqual(
+            Application.objects.get(organization=self.org).annual_cost, Decimal("1250000")
+        )
 
     def test_strategy_document_and_api(self):
         doc = documents.make(self.org, actor=self.editor)
@@ -173,7 +192,7 @@ class PlainLimitTests(CairnTestCase):
             "apps.csv", b"name,annual_cost,health,fit\nMainframe,10000000000000,3,3\n"
         )
         report = self.client.post(
-            self.url("assessment:import"), {"kind": "applications", "file": upload}, follow=True
+            self.url("exchange:index"), {"kind": "applications", "file": upload}, follow=True
         )
         self.assertContains(report, f"<td>annual_cost</td><td>{TOO_LARGE}</td>")
 
@@ -199,7 +218,7 @@ class PlainLimitTests(CairnTestCase):
         )
         upload = SimpleUploadedFile("apps.csv", b"name,annual_cost\nMainframe,1.234\n")
         report = self.client.post(
-            self.url("assessment:import"), {"kind": "applications", "file": upload}, follow=True
+            self.url("exchange:index"), {"kind": "applications", "file": upload}, follow=True
         )
         self.assertContains(report, "Use at most 2 decimal places.")
 
