@@ -408,5 +408,37 @@ class FromToolTests(CairnTestCase):
         self.assertContains(response, "The file is deleted; nothing was imported.")
         self.assertFalse(ForeignFile.objects.exists())
 
+    def test_a_second_click_imports_nothing_more(self):
+        self.login("editor")
+        foreign = self.upload(jira_file())
+        from cairn.exchange import from_tools
+
+        mapping = maps.guess(maps.TOOLS["jira"], maps.Survey.from_json(foreign.survey))
+        from_tools.start_import(foreign, mapping, actor=self.editor)
+        with self.assertRaisesRegex(from_tools.MappingRefused, "imported or deleted meanwhile"):
+            from_tools.start_import(foreign, mapping, actor=self.editor)
+        self.assertEqual(ImportJob.objects.count(), 1)
+        response = self.client.post(self.url("exchange:from_tool_map", foreign.pk), {})
+        self.assertEqual(response.status_code, 404)
+
+    def test_a_filter_on_a_column_of_many_values_is_refused(self):
+        self.login("editor")
+        rows = [jira_row(f"Epic {n}", f"CRM-{n}") for n in range(1, 41)]
+        foreign = self.upload(jira_file(rows))
+        response = self.map(foreign, **{"col-only": "Summary", "only_of": "Summary", "only-0": "1"})
+        self.assertNothingWritten(response, "“Summary” has more than 30 different values")
+
+    def test_the_upload_page_costs_a_fixed_number_of_queries(self):
+        self.login("editor")
+        url = self.url("exchange:from_tool")
+        self.upload(jira_file())
+        # session, user, membership + organisation, the uploads waiting (with who made
+        # them); base.html's organisations and unread count.
+        self.assertQueryCount(6, self.client.get, url)
+        for _ in range(5):
+            self.upload(jira_file())
+        page = self.assertQueryCount(6, self.client.get, url)
+        self.assertContains(page, "Jira.csv", count=6)
+
 
 QUERIES = 7

@@ -102,9 +102,16 @@ def start_import(
     problems = maps.check(mapping, found)
     if problems:
         raise MappingRefused(problems)
-    converted = maps.convert(io.BytesIO(bytes(foreign.data)), foreign.filename, mapping)
+    gone = MappingRefused(["This file was imported or deleted meanwhile; upload it again."])
+    data = ForeignFile.objects.filter(pk=foreign.pk).values_list("data", flat=True).first()
+    if data is None:
+        raise gone
+    converted = maps.convert(io.BytesIO(bytes(data)), foreign.filename, mapping)
     if not converted.report.ok:
         raise MappingRefused([], converted.report)
+    # Claimed by deleting it: of two clicks on "Check the file", one imports.
+    if not ForeignFile.objects.filter(pk=foreign.pk).delete()[0]:
+        raise gone
     stem = os.path.splitext(foreign.filename)[0][:200]
     upload = SimpleUploadedFile(f"{stem} (initiatives).csv", converted.content, "text/csv")
     org = foreign.organization
@@ -113,7 +120,6 @@ def start_import(
         org, upload, kind=KIND, label="Initiatives", task=import_rows, actor=actor, preview=True
     )
     remember(org, foreign.source, mapping, actor=actor)
-    foreign.delete()
     notes = list(converted.notes)
     if converted.skipped:
         rows = f"{converted.skipped:,} row{'s were' if converted.skipped > 1 else ' was'}"

@@ -330,7 +330,12 @@ def check(mapping: Mapping, found: Survey) -> list[str]:
             "Effort: say how many of its units make one FTE-month (a number above 0), "
             "e.g. 10 story points, or 160 hours."
         )
-    if mapping.column("only") and not mapping.only:
+    if mapping.column("only") in found.many:
+        problems.append(
+            f"“{clip(mapping.column('only'), 60)}” has more than {MAX_VALUES} different values "
+            "to choose from; filter on a column like the issue type."
+        )
+    elif mapping.column("only") and not mapping.only:
         problems.append(
             f"Tick at least one value of “{clip(mapping.column('only'), 60)}” to import, "
             "or import every row."
@@ -393,7 +398,7 @@ def convert(file: IO[bytes], filename: str, mapping: Mapping) -> Converted:
             def every(target: str, row=row) -> list[str]:
                 return [text(row[i]) for i in where[target] if i < len(row) and text(row[i])]
 
-            if only is not None and text(first("only")) not in only:
+            if only is not None and clip(text(first("only"))) not in only:
                 done.skipped += 1
                 continue
             column = mapping.column
