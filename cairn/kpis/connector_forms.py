@@ -28,7 +28,7 @@ class ConnectorForm(forms.ModelForm):
     )
     clear_token = forms.BooleanField(label="Remove the saved token", required=False)
     database_url = forms.CharField(
-        label="Database address",
+        label="Database address (query only)",
         required=False,
         max_length=1000,
         widget=SECRET,
@@ -62,6 +62,7 @@ class ConnectorForm(forms.ModelForm):
             "value_field": "Value column or field",
             "items_path": "List of items (JSON only)",
             "url": "Web address (file or JSON)",
+            "query": "Query (database only)",
             "auth_header": "Header for a token (optional)",
             "enabled": "Run on its schedule",
         }

@@ -44,7 +44,7 @@ def _page_url(request, kpi: Kpi) -> str:
 def _limits() -> dict:
     return {
         "max_mb": connectors.MAX_BYTES // (1024 * 1024),
-        "max_rows": connectors.MAX_ROWS,
+        "max_rows": f"{connectors.MAX_ROWS:,}",
         "timeout": int(connectors.TIMEOUT),
         "failures": FAILURES_BEFORE_ALERT,
         "changed_rule": runs.CHANGED_RULE,
