@@ -10,6 +10,7 @@ test name and database, which ``make loadtest`` prints in its table.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import random
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from cairn.assessment.tasks import import_inventory
+from cairn.assessment.models import Team
 from cairn.core import imports, transfer
 from cairn.core import services as core
 from cairn.core.models import (
@@ -43,6 +44,7 @@ from cairn.core.models import (
 )
 from cairn.core.worker import SWEEP_EVERY
 from cairn.documents.models import DocState, StrategyDocument
+from cairn.exchange.tasks import import_rows
 from cairn.execution.tasks import import_actuals
 from cairn.goals.models import BusinessGoal
 from cairn.kpis.models import Kpi, Measurement
@@ -425,6 +427,11 @@ def test_an_import_whose_worker_is_lost_for_good_ends_failed(acme, workers, sett
         assert "hx-trigger" not in page  # the page no longer waits for it
 
 
+LOST = (
+    "The import stopped before it finished (the worker running it was lost). Import the file again."
+)
+
+
 def test_every_kind_of_import_whose_worker_is_lost_ends_failed(acme):
     """The same for the other imports (teams and the like, spend), with the claim a killed
     worker leaves (test_failed_jobs.py) and ``cairn worker`` in this process."""
@@ -435,18 +442,44 @@ def test_every_kind_of_import_whose_worker_is_lost_ends_failed(acme):
             task=task, actor=editor,
         )
         for name, text, kind, task in (
-            ("teams.csv", "name\nSales\n", "teams", import_inventory),
+            ("teams.csv", "name\nSales\n", "teams", import_rows),
             ("spend.csv", "initiative,month,amount\nX,2026-01,1\n", "actuals", import_actuals),
         )
     ]  # fmt: skip
-    for task in (import_inventory, import_actuals):
+    for task in (import_rows, import_actuals):
         lost_claim(task)
     call_command("worker", "--batch", "--no-startup-delay", "--max-attempts", "1", verbosity=0)
     for job in jobs:
         job.refresh_from_db()
-        assert (job.state, job.result["error"]) == (
-            ImportState.FAILED,
-            "The import stopped before it finished (the worker running it was lost). "
-            "Import the file again.",
-        )
+        assert (job.state, job.result["error"]) == (ImportState.FAILED, LOST)
         assert not ImportChunk.objects.filter(job=job).exists()
+
+
+def test_a_data_page_import_whose_worker_is_lost_ends_failed_at_either_step(acme):
+    """A file of the data page is checked (a preview), then imported once confirmed: a
+    worker lost at either step fails the job, deletes the file and writes nothing."""
+    org, editor = acme
+    start = functools.partial(
+        imports.start, org, kind="teams", label="Teams", task=import_rows, actor=editor,
+        preview=True,
+    )  # fmt: skip
+    checked = start(SimpleUploadedFile("teams.csv", b"name\nSales\nFinance\n"))
+    lost_claim(import_rows)
+    call_command("worker", "--batch", "--no-startup-delay", "--max-attempts", "1", verbosity=0)
+    checked.refresh_from_db()
+    assert (checked.state, checked.result["error"]) == (ImportState.FAILED, LOST)
+    assert not ImportChunk.objects.filter(job=checked).exists()
+    # Checked by a worker, then confirmed; the worker importing it is lost.
+    job = start(SimpleUploadedFile("teams.csv", b"name\nSales\nFinance\n"))
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    job.refresh_from_db()
+    assert (job.state, job.result["added"]) == (ImportState.PREVIEW, 2)
+    assert imports.confirm(job, import_rows)
+    lost_claim(import_rows)
+    call_command("worker", "--batch", "--no-startup-delay", "--max-attempts", "1", verbosity=0)
+    job.refresh_from_db()
+    assert (job.state, job.result["error"]) == (ImportState.FAILED, LOST)
+    assert not ImportChunk.objects.filter(job=job).exists()
+    assert not imports.confirm(job, import_rows)  # nothing left to confirm
+    assert not Team.objects.filter(organization=org).exists()
+    assert not AuditEvent.objects.filter(organization=org, object_type="assessment.team").exists()
