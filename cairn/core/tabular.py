@@ -20,6 +20,8 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -292,42 +294,74 @@ def check_workbook(file: IO[bytes]) -> None:
             )
 
 
-def sheet_names(file: IO[bytes]) -> list[str]:
-    """The names of an .xlsx workbook's sheets, in their order (checked as ``iter_cells``)."""
+_OPEN_BOOK: ContextVar[tuple[IO[bytes], Any] | None] = ContextVar("open_book", default=None)
+
+
+def _load_book(file: IO[bytes]):
+    """The workbook, opened read-only once its zip directory is checked (``check_workbook``)."""
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
 
+    shared = _OPEN_BOOK.get()
+    if shared is not None and shared[0] is file:
+        return shared[1]
     check_workbook(file)
     try:
-        book = load_workbook(file, read_only=True, data_only=True)
+        return load_workbook(file, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, EOFError):
+        # ElementTree's ParseError is a SyntaxError
         raise FileProblem("The file is not a valid Excel .xlsx workbook.") from None
+
+
+def _close_book(file: IO[bytes], book) -> None:
+    shared = _OPEN_BOOK.get()
+    if shared is None or shared[0] is not file:
+        book.close()
+
+
+@contextmanager
+def one_workbook(file: IO[bytes]) -> Iterator[None]:
+    """Read several sheets of one .xlsx with the workbook opened once: within the block,
+    ``sheet_names`` and ``iter_cells`` of this file share it (opening costs a pass over
+    every sheet)."""
+    try:
+        book = _load_book(file)
+    except FileProblem:
+        yield  # each read then says what is wrong with the file
+        return
+    token = _OPEN_BOOK.set((file, book))
+    try:
+        yield
+    finally:
+        _OPEN_BOOK.reset(token)
+        book.close()
+
+
+def sheet_names(file: IO[bytes]) -> list[str]:
+    """The names of an .xlsx workbook's sheets, in their order (checked as ``iter_cells``)."""
+    try:
+        book = _load_book(file)
     finally:
         file.seek(0)
     try:
         return list(book.sheetnames)
     finally:
-        book.close()
+        _close_book(file, book)
 
 
 def _xlsx_rows(file: IO[bytes], sheet: str | None = None) -> Iterator[list[Any]]:
     from zipfile import BadZipFile
 
-    from openpyxl import load_workbook
-
-    check_workbook(file)
     problem = "The file is not a valid Excel .xlsx workbook."
-    try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, EOFError):
-        raise FileProblem(problem) from None  # ElementTree's ParseError is a SyntaxError
+    book = _load_book(file)
     try:
         # One column past the limit, so that a wider header is seen and refused.
         if sheet is not None and sheet not in book.sheetnames:
             raise FileProblem(f"The workbook has no sheet named “{clip(sheet, 40)}”.")
         page = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = page.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        # Both bounds given: openpyxl then never reads the sheet once more to size it.
+        rows = page.iter_rows(max_row=XLSX_MAX_ROWS + 1, max_col=MAX_COLUMNS + 1, values_only=True)
         for number, row in enumerate(rows, start=1):
             if number > XLSX_MAX_ROWS:
                 raise FileProblem(f"The sheet has more than {XLSX_MAX_ROWS:,} rows.")
@@ -344,7 +378,7 @@ def _xlsx_rows(file: IO[bytes], sheet: str | None = None) -> Iterator[list[Any]]
     ):
         raise FileProblem(problem) from None
     finally:
-        book.close()
+        _close_book(file, book)
 
 
 def read_rows(

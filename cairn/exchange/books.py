@@ -15,6 +15,7 @@ from cairn.core.tabular import (
     FileProblem,
     ImportRefused,
     Report,
+    one_workbook,
     sheet_names,
     write_book,
     write_table,
@@ -179,6 +180,11 @@ def import_workbook(
     if not filename.lower().endswith(".xlsx"):
         report.add(0, "", "A whole workbook is an .xlsx file; export one to start from.")
         raise ImportRefused(report)
+    with one_workbook(file):  # opened once for all its sheets
+        return _import_sheets(org, file, filename, report, actor, via, dry_run, progress)
+
+
+def _import_sheets(org, file, filename, report, actor, via, dry_run, progress):
     try:
         present = sheet_names(file)
     except FileProblem as e:

@@ -113,6 +113,7 @@ class Kind:
     read_only: bool = False  # exported, never imported (decisions are taken in a meeting)
     defaults: Callable[..., dict[str, Any]] | None = None  # (org, actor, via): new rows' values
     check: Callable[[Checked, Names], None] | None = None  # rules beyond the model's
+    prepare: Callable[[list[models.Model]], None] | None = None  # new rows, before they are saved
     after: Callable[[Organization, list[models.Model], dict[int, dict]], None] | None = None
     help: str = ""
 

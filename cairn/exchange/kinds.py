@@ -90,16 +90,25 @@ def check_formulas(checked: Checked, names: Names) -> None:
                 )
 
 
+def prepare_kpis(new) -> None:
+    """A KPI just added has no measurements: its status follows from its plan alone."""
+    for kpi in new:
+        kpi.set_status()
+
+
 def after_kpis(org, touched, values) -> None:
-    """Link calculated KPIs to their inputs and compute them; refresh every KPI's figures."""
+    """Link calculated KPIs to their inputs and compute them; refresh the status of the KPIs
+    that were there before (added ones got theirs in ``prepare_kpis``)."""
     from cairn.kpis import services
     from cairn.kpis.models import Kpi
 
     names = dict(Kpi.objects.filter(organization=org).values_list("name", "pk"))
+    derived = set()
     for kpi in touched:
-        if "formula" in values.get(kpi.pk, {}):
-            services.set_formula_inputs(kpi, names)
-    services.refresh([k.pk for k in touched])
+        if "formula" in values.get(kpi.pk, {}) and (kpi.formula or kpi.version > 1):
+            services.set_formula_inputs(kpi, names)  # refreshes it
+            derived.add(kpi.pk)
+    services.refresh([k.pk for k in touched if k.version > 1 and k.pk not in derived])
 
 
 TARGETS_ONLY: list[Target] = []
@@ -370,6 +379,7 @@ KINDS = [
             ),
         ),
         check=check_formulas,
+        prepare=prepare_kpis,
         after=after_kpis,
     ),
     Kind(

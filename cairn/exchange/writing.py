@@ -116,6 +116,8 @@ def write(checked: Checked, org: Organization, names: Names, *, actor, via: Audi
         elif changed:
             plain_changes[obj.pk] = changed
         objs.append((row, obj))
+    if kind.prepare:
+        kind.prepare(creates)
     model.objects.bulk_create(creates, batch_size=BATCH)
     for row, obj in objs:
         if row.existing is None:
@@ -165,9 +167,9 @@ def write(checked: Checked, org: Organization, names: Names, *, actor, via: Audi
     if late:
         model.objects.bulk_update(late, sorted({n for _o, n, _t, _r in deferred}), batch_size=BATCH)
     for f in link_fields:
-        _write_links(f, link_writes.get(f.name, {}), model)
+        _write_links(f, link_writes.get(f.name, {}), new_pks)
     for c in pairs_cols:
-        _write_pairs(c, pair_writes[c.name])
+        _write_pairs(c, pair_writes[c.name], new_pks)
     # Audit: one event per row added or changed, with the values before and after.
     after_links = {
         f.name: {**links_now[f.name], **link_writes.get(f.name, {})} for f in link_fields
@@ -240,12 +242,13 @@ def _symmetric(wanted: dict[int, list[int]], current: dict[int, list[int]]) -> d
     return {pk: sorted(ids) for pk, ids in out.items()}
 
 
-def _write_links(f: models.ManyToManyField, writes: dict[int, list[int]], model) -> None:
+def _write_links(f: models.ManyToManyField, writes: dict[int, list[int]], new: set[int]) -> None:
+    """Replace the links of these rows (rows just added have none to delete)."""
     if not writes:
         return
     through = f.remote_field.through
     source, target = f.m2m_field_name() + "_id", f.m2m_reverse_field_name() + "_id"
-    pks = list(writes)
+    pks = [pk for pk in writes if pk not in new]
     for start in range(0, len(pks), BATCH):
         through.objects.filter(**{f"{source}__in": pks[start : start + BATCH]}).delete()
     through.objects.bulk_create(
@@ -254,11 +257,11 @@ def _write_links(f: models.ManyToManyField, writes: dict[int, list[int]], model)
     )
 
 
-def _write_pairs(column: Pairs, writes: dict[int, dict[int, Any]]) -> None:
+def _write_pairs(column: Pairs, writes: dict[int, dict[int, Any]], new: set[int]) -> None:
     if not writes:
         return
     model = apps.get_model(column.model)
-    pks = list(writes)
+    pks = [pk for pk in writes if pk not in new]
     for start in range(0, len(pks), BATCH):
         model.objects.filter(**{f"{column.parent}_id__in": pks[start : start + BATCH]}).delete()
     model.objects.bulk_create(
