@@ -546,3 +546,37 @@ class DemoConnectorReadsItsOwnServer(StaticLiveServerTestCase):
         self.assertEqual(log.rows_added, 52)
         kpi = Kpi.objects.get(name=connector_demo.NAME)
         self.assertEqual(kpi.measurement_count, 52)
+
+
+class SecretKeyTests(TestCase):
+    """The key comes from CAIRN_SECRETS_KEY; without one in production, secrets are refused."""
+
+    def test_keys_rotate_and_a_missing_key_refuses_with_a_reason(self):
+        from cryptography.fernet import Fernet
+
+        from cairn.kpis import secrets
+
+        old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+        with override_settings(CAIRN_SECRETS_KEY=old):
+            stored = secrets.encrypt(TOKEN)
+        with override_settings(CAIRN_SECRETS_KEY=f"{new},{old}"):
+            self.assertEqual(secrets.decrypt(stored), TOKEN)  # the old key still opens it
+        gone = self.assertRaisesMessage(secrets.SecretError, "can no longer be read")
+        with override_settings(CAIRN_SECRETS_KEY=new), gone:
+            secrets.decrypt(stored)
+        with override_settings(CAIRN_SECRETS_KEY="", CAIRN_SECRETS_FROM_SECRET_KEY=False):
+            org, users, kpi = make_org()
+            with self.assertRaisesMessage(secrets.SecretError, "CAIRN_SECRETS_KEY"):
+                runs.save_connector(
+                    kpi,
+                    {"kind": "csv_url", "url": "https://93.184.215.14/x.csv", "token": TOKEN},
+                    actor=None,
+                )
+            self.assertFalse(KpiConnector.objects.exists())
+            # A connector without secrets needs no key.
+            runs.save_connector(
+                kpi, {"kind": "csv_url", "url": "https://93.184.215.14/x.csv"}, actor=None
+            )
+        wrong = self.assertRaisesMessage(secrets.SecretError, "not a Fernet key")
+        with override_settings(CAIRN_SECRETS_KEY="not-a-key"), wrong:
+            secrets.encrypt(TOKEN)
