@@ -1,6 +1,7 @@
-"""Hostile files, for every import: teams, capabilities, processes, applications and
-measurements (CSV or .xlsx; the import pages' worker and `cairn import` call the same
-``import_file``), and the organisation file (`/orgs/import/`, `cairn import-org`).
+"""Hostile files, for every import: teams, capabilities, processes, applications (CSV or
+.xlsx; the data page's worker and `cairn import` call the same ``books.import_kind``),
+measurements (``kpis.services.import_file``), and the organisation file (`/orgs/import/`,
+`cairn import-org`).
 
 Each file is refused with a report that stays small whatever the file holds, and writes
 nothing: wrong encodings, binary files, an archive bomb, huge cells, huge column counts,
@@ -25,11 +26,11 @@ from django.core.management import CommandError, call_command
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 
-from cairn.assessment import importers
 from cairn.assessment.models import Application, Capability, Process, Team
 from cairn.core import tabular, transfer
 from cairn.core.models import AuditEvent, Organization
 from cairn.core.tabular import ImportRefused
+from cairn.exchange import books
 from cairn.kpis import services as kpi_services
 from cairn.kpis.models import Kpi, Measurement
 from tests.base import CairnTestCase
@@ -113,8 +114,8 @@ class Kind:
         file = io.BytesIO(content)
         if self.slug == "measurements":
             return kpi_services.import_file(case.org, file, filename, actor=case.editor)
-        return importers.import_file(
-            case.org, importers.KINDS[self.slug], file, filename, actor=case.editor
+        return books.import_kind(
+            case.org, books.kind_for(self.slug), file, filename, actor=case.editor
         )
 
     def count(self) -> int:
