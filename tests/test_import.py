@@ -10,6 +10,8 @@ import tempfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from cairn.assessment.models import Application, Capability, Process, Team
@@ -150,6 +152,22 @@ class ImportTests(CairnTestCase):
             self.run_import("applications", csv_file(text))
         where = sorted((e.row, e.column) for e in refused.exception.report.errors)
         self.assertEqual(where, [(3, "name"), (4, "health"), (5, "capabilities"), (6, "name")])
+
+    def test_queries_do_not_grow_with_the_rows(self):
+        def queries(n: int, prefix: str, health: int = 3) -> int:
+            text = HEADER + "".join(
+                f"{prefix} {i},V,10,{health},3,Quote to cash,active\n" for i in range(n)
+            )
+            with CaptureQueriesContext(connection) as ctx:
+                self.run_import("applications", csv_file(text))
+            return len(ctx.captured_queries)
+
+        # Rows added (with their links and audit events), then changed, then left alone:
+        # 5 rows or 50, the same queries. (Writes go in batches: of 500 rows, and on SQLite
+        # of as many as its 999 parameters per statement allow, about 58 applications.)
+        self.assertEqual(queries(5, "Few"), queries(50, "Many"))
+        self.assertEqual(queries(5, "Few", health=4), queries(50, "Many", health=4))
+        self.assertEqual(queries(5, "Few", health=4), queries(50, "Many", health=4))
 
     def test_bad_rows_anywhere_stop_the_good_ones(self):
         before = self.state()
