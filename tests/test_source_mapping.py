@@ -74,6 +74,20 @@ class CellTests(SimpleTestCase):
             with self.subTest(value=value):
                 self.assertEqual(maps.guess_status(value), status)
 
+    def test_row_limits(self):
+        from unittest import mock
+
+        plan = xlsx_bytes(MSP_HEADER, MSP_ROWS)
+        with mock.patch.object(maps, "MAX_XLSX_ROWS", 2):
+            with self.assertRaisesRegex(maps.SurveyProblem, "more than 2 rows; .* save it as CSV"):
+                maps.survey(io.BytesIO(plan), "plan.xlsx")
+            self.assertEqual(
+                maps.survey(io.BytesIO(csv_bytes(MSP_HEADER, MSP_ROWS)), "p.csv").rows, 3
+            )
+        too_many = self.assertRaisesRegex(maps.SurveyProblem, "more than 3 rows; export fewer")
+        with mock.patch.object(maps, "MAX_ROWS", 3), too_many:
+            maps.survey(io.BytesIO(csv_bytes(JIRA_HEADER, JIRA_ROWS)), "jira.csv")
+
     def test_a_survey_keeps_repeated_columns_once(self):
         found = maps.survey(io.BytesIO(csv_bytes(JIRA_HEADER, JIRA_ROWS)), "x.csv")
         self.assertEqual(found.repeats["Labels"], 3)

@@ -48,6 +48,7 @@ def from_tool(request):
             "waiting": waiting,
             "max_mb": FOREIGN_MAX_BYTES // 2**20,
             "max_rows": maps.MAX_ROWS,
+            "max_xlsx_rows": maps.MAX_XLSX_ROWS,
             "keep_hours": int(FOREIGN_KEEP.total_seconds() // 3600),
         },
     )

@@ -25,6 +25,9 @@ def test_a_jira_export_mapped_and_imported(page, live_server, screenshot, tmp_pa
     page.set_default_timeout(10_000)
     sign_in(page, live_server.url, "morgan", PASSWORD, "/o/summit/data/from/")
 
+    expect(page.get_by_role("heading", name="Initiatives from another tool")).to_be_visible()
+    fits_without_violations(page)
+    screenshot("from-tool-upload")
     page.get_by_label("The file comes from").select_option("jira")
     page.get_by_label("File (.csv or .xlsx)").set_input_files(str(export))
     page.get_by_role("button", name="Upload and map the columns").click()
