@@ -10,7 +10,8 @@ from datetime import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 # Jira Cloud's "Export CSV (all fields)": Labels repeated once per label of the issue
-# that has the most, link columns by link type, custom fields by their name.
+# that has the most, link columns by link type, custom fields by their name; Parent is the
+# parent's issue id (a number), Parent summary its summary.
 JIRA_HEADER = [
     "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key", "Project name",
     "Priority", "Assignee", "Reporter", "Created", "Updated", "Due Date", "Labels", "Labels",
@@ -38,7 +39,7 @@ JIRA_ROWS = [
     ),
     jira_row("Customer data cleanup", "CRM-2", status="Done", labels=["data"], points="20",
              cost="15000"),
-    jira_row("Quote PDF layout", "CRM-3", kind="Story", status="To Do", parent="CRM-1001",
+    jira_row("Quote PDF layout", "CRM-3", kind="Story", status="To Do", parent="1000",
              parent_summary="Online quoting"),
     jira_row("Partner portal", "CRM-4", status="To Do", blocked_by="CRM-3", assignee=""),
 ]  # fmt: skip

@@ -177,6 +177,17 @@ class FromToolTests(CairnTestCase):
         self.assertEqual(AuditEvent.objects.filter(object_type="exchange.sourcemapping").count(), 1)
         self.assertGreater(self.audit_count(), before)
 
+    def test_jira_issues_as_initiatives_each_depending_on_its_epic(self):
+        self.login("editor")
+        foreign = self.upload(jira_file())
+        self.map(foreign, **{"col-depends_on": "Parent summary", "only-1": "1"})
+        job = ImportJob.objects.get()
+        self.assertEqual(job.result["added"], 4, job.result)
+        self.client.post(self.url("exchange:confirm", job.pk))
+        story = Initiative.objects.get(organization=self.org, title="Quote PDF layout")
+        self.assertEqual([d.title for d in story.depends_on.all()], ["Online quoting"])
+        self.assertEqual(Initiative.objects.get(title="Online quoting").depends_on.count(), 0)
+
     def test_the_mapping_is_remembered_for_the_next_file_of_that_tool(self):
         self.login("editor")
         first = self.upload(jira_file())
