@@ -95,6 +95,23 @@ class MatrixBase(CairnTestCase):
 
         cls.webhooks = make_webhooks(cls.org)
         cls.other_webhooks = make_webhooks(cls.other_org, "Globex ")
+        # A connector on each organisation's KPI (switched off: nothing is fetched), so that
+        # its pages and endpoints have a row; another KPI of acme's without one, to add one to.
+        from cairn.kpis.connector_models import KpiConnector, KpiConnectorRun
+        from cairn.kpis.models import Kpi
+
+        cls.connectors = {
+            own: KpiConnector.objects.create(
+                organization=kpi.organization, kpi=kpi, kind="csv_url", enabled=False,
+                url="https://93.184.215.14/kpi.csv",
+            )
+            for own, kpi in ((True, cls.ascent["kpi"]), (False, cls.other_ascent["kpi"]))
+        }  # fmt: skip
+        for connector in cls.connectors.values():
+            KpiConnectorRun.objects.create(
+                connector=connector, trigger="schedule", started=connector.created, ok=True
+            )
+        cls.unfed_kpi = Kpi.objects.create(organization=cls.org, name="Not fed yet")
         # Each person's own notification and mail, and the outsider's.
         cls.notes = {
             name: Notification.objects.create(
@@ -306,6 +323,14 @@ PAYLOADS = {
     "benefits": {"change": 2, "due": "2027-06-30"},
     "notification-defaults": {"choices": [{"kind": "digest", "channel": "inbox"}]},
     "notification-preferences": {"choices": [{"kind": "digest", "channel": "email"}]},
+    # Switched off: nothing is fetched. A public address given as a number: no DNS needed.
+    "kpi-connectors": {
+        "kind": "csv_url",
+        "url": "https://93.184.215.14/kpi.csv",
+        "auth_header": "X-Api-Key",
+        "token": "not-a-real-token",
+        "enabled": False,
+    },
     # Switched off: nothing is sent. A public address given as a number: no DNS needed.
     "webhooks": {
         "name": "{method} hook",
@@ -372,6 +397,10 @@ class ApiIsolationTests(MatrixBase):
             payload["initiative_id"] = self.roadmap["second"].pk
         if collection == "actuals":
             payload["items"] = [{**payload["items"][0], "initiative_id": self.roadmap["first"].pk}]
+        if collection == "kpi-connectors":  # the KPI it is on: the fixture's for a change
+            payload["kpi_id"] = (
+                self.unfed_kpi.pk if method == "POST" else self.connectors[own].kpi_id
+            )
         if collection == "benefits":
             payload.update(initiative_id=self.roadmap["first"].pk, kpi_id=self.ascent["kpi"].pk)
         item = self.objects(own)
@@ -405,6 +434,7 @@ class ApiIsolationTests(MatrixBase):
             "documents": item["document_id"],
             "benefits": item["benefit_id"],
             "webhooks": item["webhook_id"],
+            "kpi-connectors": self.connectors[own].pk,
             "status-reports": (self.roadmap if own else self.other_roadmap)["first"].pk,
             # the completed review for what changed since it; an open one to change
             "reviews": item["review_id"] if path.endswith("/changes") else self.open_review(own),

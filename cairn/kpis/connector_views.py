@@ -127,8 +127,9 @@ def connector_delete(request, kpi_id: int):
     """Confirm, then remove the connector and its log (recorded values stay)."""
     kpi = _kpi(request, kpi_id)
     connector = _connector(kpi)
-    if connector is None:
-        raise Http404("This KPI has no connector")
+    if connector is None:  # removed already (a second tab, the back button)
+        messages.info(request, "This KPI has no connector.")
+        return redirect(_page_url(request, kpi))
     if request.method == "POST":
         runs.delete_connector(connector, actor=request.user)
         messages.success(request, "Connector removed; the values it recorded stay.")
