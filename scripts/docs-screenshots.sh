@@ -21,6 +21,7 @@ PICTURES=(
   ai-governance:ai-register
   plain-language:plain-language-as-you-type
   notifications:inbox
+  data:data
 )
 # The demo organisation's pages, and the few pages that need a step taken first.
 TESTS=(
@@ -29,6 +30,7 @@ TESTS=(
   tests/browser/test_execution.py::test_report_spend_and_benefits
   tests/browser/test_language.py::test_jargon_is_flagged_as_you_type
   tests/browser/test_reminders.py::test_a_kpi_owner_is_reminded_records_the_value_and_the_reminder_stops
+  tests/browser/test_data.py::test_preview_then_import
 )
 
 if [ "${1:-}" != "--copy-only" ]; then

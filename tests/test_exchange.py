@@ -297,7 +297,7 @@ class PageTests(CairnTestCase):
         preview = self.client.post(
             self.url("exchange:index"), {"kind": "goals", "file": upload}, follow=True
         )
-        self.assertContains(preview, "ready to import")
+        self.assertContains(preview, "Ready to import")
         self.assertContains(preview, "Grow online")
         self.assertFalse(BusinessGoal.objects.filter(title="Grow online").exists())
         job = ImportJob.objects.get(organization=self.org)

@@ -262,6 +262,8 @@ def check(
             find_circles(checked, c, names)
     if kind.check:
         kind.check(checked, names)
+    # The sheet's problems in the order of its rows (circles and formulas are found last).
+    report.errors[before:] = sorted(report.errors[before:], key=lambda e: e.row)
     return checked
 
 
