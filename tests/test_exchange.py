@@ -350,7 +350,7 @@ class PageTests(CairnTestCase):
             self.client.post(
                 self.url("exchange:index"), {"kind": "goals", "file": upload}
             ).status_code,
-            404,
+            403,
         )
 
 

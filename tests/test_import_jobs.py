@@ -211,9 +211,7 @@ class ImportJobTests(CairnTestCase):
         self.login("outsider")
         self.assertContains(self.client.get(f"/o/globex/imports/{theirs.pk}/"), "secret.csv")
         self.login("viewer")
-        # BUG: cairn/exchange/views.py, index(): a viewer's POST raises Http404 instead of
-        # the 403 ("You can read this organisation but not change it.") every other page
-        # gives a member who may not change anything; the old import page answered 403.
+        # A viewer may not import: 403, as on every page a member may not change.
         self.assertEqual(self.post(TEAMS).status_code, 403)
         self.assertEqual(ImportJob.objects.filter(organization=self.org).count(), 0)
 

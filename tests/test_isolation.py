@@ -245,8 +245,7 @@ class IsolationTests(MatrixBase):
                 if _name in PERSONAL:  # the form comes back with its errors, nothing saved
                     self.assertEqual((get.status_code, post.status_code), (200, 200))
                 elif _name in EDITOR_POSTS:
-                    # BUG: cairn/exchange/views.py, index(): a viewer's post raises Http404,
-                    # where every page a viewer may not change answers 403.
+                    # Viewers read the data page; posting a file is for editors.
                     self.assertEqual((get.status_code, post.status_code), (200, 403))
                 elif view.minimum_role == Role.VIEWER:
                     self.assertEqual(get.status_code, 200)

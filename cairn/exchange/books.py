@@ -22,7 +22,7 @@ from cairn.core.tabular import (
 )
 from cairn.exchange import engine, writing
 from cairn.exchange.checking import Names
-from cairn.exchange.columns import Field, Kind, Links, Pairs, Ref
+from cairn.exchange.columns import Choices, Field, Kind, Links, Pairs, Ref
 from cairn.exchange.kinds import BY_SLUG, KINDS, TARGETS
 
 HELP_SHEET = "Columns"
@@ -45,6 +45,9 @@ def rows_of(kind: Kind, org: Organization, names: Names | None = None) -> list[l
                 row.append(cell(getattr(obj, c.field)))
             elif isinstance(c, Ref):
                 row.append(names.name_of(c.to, getattr(obj, f"{c.field}_id")))
+            elif isinstance(c, Choices):
+                stored = set(getattr(obj, c.field) or [])  # in the list's order, as imported
+                row.append("; ".join(v for v in c.choices if v in stored))
             elif isinstance(c, Links):
                 refs = sorted(names.name_of(c.to, pk) for pk in links[c.field].get(obj.pk, []))
                 row.append("; ".join(refs))
@@ -107,6 +110,8 @@ def help_rows(kind: Kind, org: Organization) -> list[list[Any]]:
             accepts = f"the reference of a {TARGETS[column.to].label}"
         if isinstance(column, Pairs):
             accepts = "“name: number” pairs separated by “;”"
+        if isinstance(column, Choices):
+            accepts = "any of: " + ", ".join(column.choices) + " (separated by “;”)"
         key = getattr(column, "field", None) in kind.ref
         required = "yes (names the row)" if key else ("yes" if parsed.required else "no")
         out.append([parsed.heading(org.currency), required, parsed.help, accepts])

@@ -17,7 +17,7 @@ from django.db import models
 from cairn.core.models import Organization
 from cairn.core.money import CURRENCIES
 from cairn.core.tabular import Report, clip, header_name, read_rows
-from cairn.exchange.columns import Field, Kind, Links, Pairs, Ref, Target
+from cairn.exchange.columns import Choices, Field, Kind, Links, Pairs, Ref, Target
 from cairn.solver.graph import back_edges
 
 BATCH = 500
@@ -218,6 +218,9 @@ def check(
             )
             continue
         values = {c.field: raw.get(c.name) for c in plain if c.name in present}
+        for c in kind.fields_of(Choices):
+            if c.name in present:
+                values[c.field] = read_choices(checked, number, c, raw.get(c.name) or [])
         row = Row(
             number,
             ref,
@@ -275,6 +278,19 @@ def default_of(model: type[models.Model], name: str) -> Any:
     if f.null:
         return None
     return ""
+
+
+def read_choices(checked: Checked, number: int, column: Choices, parts: list[str]) -> list:
+    """The values of a cell of several choices, each one of them, each once, in the list's
+    order."""
+    given = {p.strip().lower().replace(" ", "_") for p in parts}
+    for value in sorted(given - set(column.choices)):
+        checked.add(
+            number,
+            column.name,
+            f"“{clip(value, 40)}” is not one of: {', '.join(column.choices)}",
+        )
+    return [c for c in column.choices if c in given]
 
 
 def read_pairs(

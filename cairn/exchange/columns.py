@@ -88,6 +88,21 @@ class Pairs:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """Several of a fixed list of values, kept in a JSON list: "customer; financial"."""
+
+    field: str
+    choices: tuple[str, ...]
+    header: str = ""
+    help: str = ""
+    example: Any = ""
+
+    @property
+    def name(self) -> str:
+        return self.header or self.field
+
+
+@dataclass(frozen=True)
 class Target:
     """Rows that columns may name but that no sheet imports by itself (a team's name is
     known from the terrain import)."""
@@ -108,7 +123,7 @@ class Kind:
     noun: str  # one row in words: "initiative"
     model: str
     ref: tuple[str, ...]  # the fields that name a row; rows are matched on them
-    columns: tuple[Field | Ref | Links | Pairs, ...]
+    columns: tuple[Field | Ref | Links | Pairs | Choices, ...]
     examples: tuple[dict[str, Any], ...] = ()
     read_only: bool = False  # exported, never imported (decisions are taken in a meeting)
     defaults: Callable[..., dict[str, Any]] | None = None  # (org, actor, via): new rows' values
@@ -132,10 +147,10 @@ class Kind:
         return [c for c in self.columns if isinstance(c, cls)]
 
 
-def parser(kind: Kind, column: Field | Ref | Links | Pairs) -> Column:
+def parser(kind: Kind, column: Field | Ref | Links | Pairs | Choices) -> Column:
     """The reader's Column for one column of a kind: a model field's type, length, choices
     and limits; a reference as text; links and pairs as lists."""
-    if isinstance(column, Links | Pairs):
+    if isinstance(column, Links | Pairs | Choices):
         return Column(column.name, kind="list", help=column.help, example=column.example)
     model = kind.model_class
     if isinstance(column, Ref):

@@ -3,9 +3,10 @@ them: each kind comes after the kinds its columns name."""
 
 from __future__ import annotations
 
+from cairn.aigov.models import DATA_KINDS
 from cairn.core.tabular import clip
 from cairn.exchange.checking import Checked, Names
-from cairn.exchange.columns import Field, Kind, Links, Pairs, Ref, Target
+from cairn.exchange.columns import Choices, Field, Kind, Links, Pairs, Ref, Target
 
 LIST = "References separated by “;”."
 
@@ -502,6 +503,12 @@ KINDS = [
             Ref("initiative", "initiatives", help="Title of the initiative it belongs to."),
             Field("purpose", example="internal"),
             Field("automation", example="assists"),
+            Choices(
+                "data",
+                tuple(key for key, _label in DATA_KINDS),
+                help="The kinds of data it uses, separated by “;”.",
+                example="financial",
+            ),
             Field("model_or_vendor"),
             Field("owner"),
             Field("status", example="pilot"),

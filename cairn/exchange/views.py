@@ -2,6 +2,7 @@
 confirmation of a previewed import."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,7 +40,7 @@ def index(request):
     chosen = request.POST.get("kind", "")
     if request.method == "POST":
         if not request.membership.can_edit:
-            raise Http404
+            raise PermissionDenied("You can read this organisation but not change it.")
         kind = None if chosen == WORKBOOK else books.kind_for(chosen)
         upload = request.FILES.get("file")
         if chosen != WORKBOOK and (kind is None or kind.read_only):

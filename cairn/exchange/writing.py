@@ -16,7 +16,7 @@ from django.utils import timezone
 from cairn.core.models import AuditAction, AuditEvent, AuditVia, Organization
 from cairn.core.services import audit_event, snapshot
 from cairn.exchange.checking import BATCH, SAMPLES, Checked, Names, Row, default_of
-from cairn.exchange.columns import Field, Kind, Links, Pairs, Ref
+from cairn.exchange.columns import Choices, Field, Kind, Links, Pairs, Ref
 
 # --- Writing a checked sheet
 
@@ -206,7 +206,7 @@ def write(checked: Checked, org: Organization, names: Names, *, actor, via: Audi
 def headers_to_field(kind: Kind, header: str) -> str | None:
     """The model field a changed column writes on the row itself (None: links, pairs)."""
     for c in kind.columns:
-        if c.name == header and isinstance(c, Field):
+        if c.name == header and isinstance(c, Field | Choices):
             return c.field
         if c.name == header and isinstance(c, Ref):
             return c.field
