@@ -162,9 +162,8 @@ def bench_workbook() -> dict:
 def print_workbook(report: dict) -> None:
     print(f"\n{report['name']} (target {report['target']})")
     plain = report["plain_insert"]
-    print(
-        f"  plain bulk insert          {plain['seconds']:>7.2f} s {plain['rows_per_second']:>8,} rows/s"
-    )
+    seconds, speed = plain["seconds"], plain["rows_per_second"]
+    print(f"  {'plain bulk insert':<26} {seconds:>7.2f} s {speed:>8,} rows/s")
     for case, r in report["results"].items():
         print(
             f"  {case:<26} {r['seconds']:>7.2f} s {r['rows_per_second']:>8,} rows/s"

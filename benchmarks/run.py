@@ -87,6 +87,7 @@ def bench_import_applications(n: int = 20_000) -> dict:
 def main() -> None:
     setup_django()
     from django.db import connection
+    from exchange import bench_workbook, print_workbook
     from execution import bench_execution, print_execution
     from kpis import bench_bulk_api, bench_dashboard, bench_import_measurements, print_dashboard
     from language import bench_plain_language, print_language
@@ -103,6 +104,7 @@ def main() -> None:
     schedule = bench_schedule()
     language = bench_plain_language()
     execution = bench_execution()
+    workbook = bench_workbook()
     report = {
         "database": connection.vendor,
         "benchmarks": [bench_import_applications(n), measurements, bulk_api],
@@ -111,6 +113,7 @@ def main() -> None:
         "schedule": schedule,
         "plain_language": language,
         "execution": execution,
+        "workbook_import": workbook,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"database: {report['database']}")
@@ -129,6 +132,7 @@ def main() -> None:
     print_schedule(schedule)
     print_language(language)
     print_execution(execution)
+    print_workbook(workbook)
 
 
 if __name__ == "__main__":
