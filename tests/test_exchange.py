@@ -278,6 +278,37 @@ class WorkbookTests(CairnTestCase):
         self.assertTrue(any(t == "Milestones" and c == "due" for t, _r, c, _p in found))
         self.assertEqual((BusinessGoal.objects.count(), Initiative.objects.count()), before)
 
+    def test_a_raci_matrix_per_sheet_is_held_to_the_rule(self):
+        from cairn.governance.models import Raci
+
+        sheet = [
+            ["RACI matrix", "CRM choice"],
+            ["initiative", self.path["initiative"].title],
+            ["activity", "CIO", "Head of sales"],
+            ["Shortlist", "A", "R"],
+            ["Sign", "R", "c"],
+        ]
+        with self.assertRaises(ImportRefused) as refused:
+            books.import_workbook(
+                self.org, book({"RACI · CRM": sheet}), "r.xlsx", actor=self.editor
+            )
+        (problem,) = [p for _t, _r, _c, p in problems(refused)]
+        self.assertEqual(problem, "“Sign” has no accountable (A); it needs exactly one.")
+        self.assertFalse(Raci.objects.filter(title="CRM choice").exists())
+        sheet[4] = ["Sign", "R", "a"]
+        books.import_workbook(self.org, book({"RACI · CRM": sheet}), "r.xlsx", actor=self.editor)
+        raci = Raci.objects.get(organization=self.org, title="CRM choice")
+        self.assertEqual(raci.initiative, self.path["initiative"])
+        self.assertEqual(
+            raci.rows[1], {"activity": "Sign", "cells": {"CIO": "R", "Head of sales": "A"}}
+        )
+        exported = sheets_of(books.export_workbook(self.org))
+        self.assertEqual(exported["RACI · CRM choice"], sheet[:4] + [["Sign", "R", "A"]])
+        again = books.import_workbook(
+            self.org, book({"RACI · CRM": sheet}), "r.xlsx", actor=self.editor
+        )
+        self.assertEqual([o.unchanged for o in again], [1])
+
     def test_an_unknown_sheet_is_refused(self):
         with self.assertRaises(ImportRefused) as refused:
             books.import_workbook(

@@ -20,7 +20,7 @@ from cairn.core.tabular import (
     write_book,
     write_table,
 )
-from cairn.exchange import engine, writing
+from cairn.exchange import engine, raci, writing
 from cairn.exchange.checking import Names
 from cairn.exchange.columns import Choices, Field, Kind, Links, Pairs, Ref
 from cairn.exchange.kinds import BY_SLUG, KINDS, TARGETS
@@ -83,7 +83,7 @@ def export_workbook(org: Organization) -> bytes:
     """Every kind on a sheet of its own, in dependency order."""
     names = Names(org, TARGETS)
     sheets = [(k.label, k.headers_for(org), rows_of(k, org, names)) for k in KINDS]
-    return write_book(sheets)
+    return write_book(sheets + raci.sheets(org, names))
 
 
 def help_rows(kind: Kind, org: Organization) -> list[list[Any]]:
@@ -196,7 +196,11 @@ def _import_sheets(org, file, filename, report, actor, via, dry_run, progress):
         report.add(0, "", str(e))
         raise ImportRefused(report) from None
     by_label = {k.label.lower()[:31]: k for k in KINDS}
-    unknown = [s for s in present if s.lower() not in by_label and s != HELP_SHEET]
+    unknown = [
+        s
+        for s in present
+        if s.lower() not in by_label and s != HELP_SHEET and not raci.is_matrix(s)
+    ]
     if unknown:
         known = ", ".join(k.label for k in KINDS)
         report.add(
@@ -209,9 +213,14 @@ def _import_sheets(org, file, filename, report, actor, via, dry_run, progress):
         for k in KINDS
         if k.label.lower()[:31] in chosen and not k.read_only
     ]
-    if not sheets:
+    matrices = [s for s in present if raci.is_matrix(s)]
+    if not sheets and not matrices:
         report.add(0, "", "The workbook has no sheet to import.")
         raise ImportRefused(report)
+    extra = [
+        (lambda names, report, s=s: raci.check(org, file, filename, s, names, report))
+        for s in matrices
+    ]
     return engine.run(
         org,
         sheets,
@@ -222,6 +231,7 @@ def _import_sheets(org, file, filename, report, actor, via, dry_run, progress):
         via=via,
         dry_run=dry_run,
         progress=progress,
+        extra=extra,
     )
 
 

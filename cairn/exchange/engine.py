@@ -55,9 +55,14 @@ def run(
     via: AuditVia = AuditVia.WEB,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    extra: list[Callable] = (),
 ) -> list[Outcome]:
     """Import the sheets (kind, sheet name or None for a CSV or a one-sheet file), in their
-    order, all of them or none: raises ImportRefused with every problem found."""
+    order, all of them or none: raises ImportRefused with every problem found.
+
+    ``extra`` checks sheets of another shape (a RACI matrix each): each is called with the
+    names and the report once the kinds are checked, and answers what writes it, or None
+    after reporting its problems."""
     report = Report()
     names = Names(org, targets)
     try:
@@ -77,9 +82,11 @@ def run(
                         progress=progress,
                     )
                 )
+            writers = [check_extra(names, report) for check_extra in extra]
             if not report.ok:
                 raise ImportRefused(report)
             outcomes = [write(c, org, names, actor=actor, via=via) for c in checked]
+            outcomes += [w(names, actor=actor, via=via) for w in writers]
             if dry_run:
                 raise _DryRun(outcomes)
     except _DryRun as done:

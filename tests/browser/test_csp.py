@@ -106,6 +106,12 @@ def demo_ids(org) -> dict[str, int]:
         ids[key] = child and child.pk
         if child:
             ids[parent_key] = getattr(child, f"{parent}_id")
+    # The KPI fed by the demo's connector: its connector's pages too have something to show.
+    from cairn.kpis.connector_models import KpiConnector
+
+    fed = KpiConnector.objects.filter(kpi__organization=org).order_by("pk").first()
+    if fed:
+        ids["kpi_id"] = fed.kpi_id
     return ids
 
 
