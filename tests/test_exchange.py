@@ -328,7 +328,7 @@ class PageTests(CairnTestCase):
         preview = self.client.post(
             self.url("exchange:index"), {"kind": "goals", "file": upload}, follow=True
         )
-        self.assertContains(preview, "Ready to import")
+        self.assertContains(preview, "Business goals from goals.csv: ready to import")
         self.assertContains(preview, "Grow online")
         self.assertFalse(BusinessGoal.objects.filter(title="Grow online").exists())
         job = ImportJob.objects.get(organization=self.org)
@@ -367,7 +367,8 @@ class PageTests(CairnTestCase):
         header = export.content.decode("utf-8-sig").splitlines()[0]
         self.assertIn(f"one_off_cost ({self.org.currency})", header)
         workbook = sheets_of(self.client.get(self.url("exchange:workbook")).content)
-        self.assertEqual(list(workbook), [k.label for k in KINDS])
+        # Every kind, then a sheet per RACI matrix (the base class's ERP selection).
+        self.assertEqual(list(workbook), [k.label for k in KINDS] + ["RACI · ERP selection"])
         template = sheets_of(self.client.get(self.url("exchange:template", "kpis", "xlsx")).content)
         self.assertIn("Columns", template)
         self.assertEqual(

@@ -55,7 +55,9 @@ def test_preview_then_import(page, live_server, screenshot, tmp_path):
     page.get_by_label("The file contains").select_option("initiatives")
     page.get_by_label("File (.csv or .xlsx)").set_input_files(str(good))
     page.get_by_role("button", name="Check the file").click()
-    expect(page.get_by_text("Ready to import")).to_be_visible()
+    expect(
+        page.get_by_text("Initiatives from initiatives-fixed.csv: ready to import")
+    ).to_be_visible()
     expect(page.get_by_text("Adds: Self-service returns; Returns portal")).to_be_visible()
     # The empty team_effort cell clears that initiative's effort: the preview says so.
     expect(
