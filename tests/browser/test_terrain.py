@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from cairn.core import services
@@ -23,31 +24,37 @@ def test_import_template_updates_the_gap_page(page, live_server, screenshot, tmp
     expect(spend.get_by_text("Nothing found.")).to_be_visible()
     screenshot("gaps-empty")
 
-    page.goto(f"{live_server.url}/o/summit/terrain/import/")
+    page.goto(f"{live_server.url}/o/summit/data/")
     screenshot("import")
     with page.expect_download() as download:
-        page.locator("a[href$='/terrain/template/applications.xlsx']").click()
+        page.locator("a[href$='/data/applications/template.xlsx']").click()
     template = tmp_path / "applications.xlsx"
     download.value.save_as(template)
+    assert load_workbook(template).sheetnames == ["Applications", "Columns"]
 
     # A bad file first: the problems are listed and nothing is imported.
     bad = tmp_path / "bad.csv"
     bad.write_text("name,health\nFax server,9\n,3\n")
     page.get_by_label("The file contains").select_option("applications")
     page.get_by_label("File (.csv or .xlsx)").set_input_files(str(bad))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Check the file").click()
     problems = page.locator("#import-problems")
     expect(problems.get_by_text("health must be between 1 and 5")).to_be_visible()
     expect(problems.get_by_text("name is required")).to_be_visible()
     screenshot("import-problems")
 
+    good = tmp_path / "applications.csv"
+    good.write_text(
+        "name,vendor,annual_cost,health,fit\nLegacy fax server,Acme Telecom,12000,1,1\n"
+    )
     page.get_by_role("link", name="Import another file").click()
     page.get_by_label("The file contains").select_option("applications")
-    page.get_by_label("File (.csv or .xlsx)").set_input_files(str(template))
-    page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text("2 added, 0 updated, 0 unchanged")).to_be_visible()
+    page.get_by_label("File (.csv or .xlsx)").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Import it").click()
+    expect(page.get_by_text("1 added, 0 changed, 0 left alone")).to_be_visible()
 
-    page.get_by_role("link", name="See the gaps").click()
+    page.goto(f"{live_server.url}/o/summit/terrain/gaps/")
     spend = page.locator("#gap-spend")
     expect(spend.get_by_text("Legacy fax server")).to_be_visible()
     expect(spend.get_by_text("$12,000 a year")).to_be_visible()
