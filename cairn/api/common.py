@@ -254,14 +254,17 @@ def plain_error(error: dict) -> dict:
     return {**error, "msg": kind[1](ctx[kind[0]])}
 
 
-def membership_for(request: HttpRequest, org: str, role: Role = Role.VIEWER) -> Membership:
-    """The caller's membership of organisation ``org`` (404 if none, 403 if the role is too low)."""
+def membership_for(
+    request: HttpRequest, org: str, role: Role = Role.VIEWER, refused: str = ""
+) -> Membership:
+    """The caller's membership of organisation ``org`` (404 if none, 403 if the role is too low,
+    saying ``refused`` when given)."""
     membership = get_membership(request.auth, org)
     token = getattr(request, "api_token", None)
     if token is not None and token.organization_id not in (None, membership.organization_id):
         raise Http404("No such organisation")  # the token is kept to another one
     if not membership.has_role(role):
-        raise HttpError(403, "Your role in this organisation cannot change data.")
+        raise HttpError(403, refused or "Your role in this organisation cannot change data.")
     return membership
 
 

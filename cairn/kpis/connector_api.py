@@ -21,7 +21,7 @@ from cairn.api.common import (
     membership_for,
     org_row,
 )
-from cairn.core.models import AuditVia, Membership
+from cairn.core.models import AuditVia, Membership, Role
 from cairn.core.services import ServiceError
 from cairn.kpis import connector_services as runs
 from cairn.kpis.api import router
@@ -98,10 +98,8 @@ class QueuedOut(Schema):
 
 
 def _owner(request, org: str) -> Membership:
-    membership = membership_for(request, org)
-    if not membership.is_owner:
-        raise HttpError(403, "Only an owner of this organisation can manage KPI connectors.")
-    return membership
+    refused = "Only an owner of this organisation can manage KPI connectors."
+    return membership_for(request, org, Role.OWNER, refused)
 
 
 def _get(membership: Membership, pk: int) -> KpiConnector:

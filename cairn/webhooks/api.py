@@ -4,7 +4,6 @@ deliveries, send a test. The secret is answered once, by the POST that made the 
 from datetime import datetime
 
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -18,7 +17,7 @@ from cairn.api.common import (
     membership_for,
     org_row,
 )
-from cairn.core.models import AuditVia, Membership
+from cairn.core.models import AuditVia, Membership, Role
 from cairn.webhooks import services
 from cairn.webhooks.forms import WebhookForm
 from cairn.webhooks.models import Event, Format, Webhook, WebhookDelivery
@@ -80,10 +79,8 @@ class DeliveryOut(Schema):
 
 
 def _owner(request, org: str) -> Membership:
-    membership = membership_for(request, org)
-    if not membership.is_owner:
-        raise HttpError(403, "Only an owner of this organisation can manage its webhooks.")
-    return membership
+    refused = "Only an owner of this organisation can manage its webhooks."
+    return membership_for(request, org, Role.OWNER, refused)
 
 
 def _get(membership: Membership, pk: int) -> Webhook:
