@@ -64,8 +64,11 @@ def in_tools_venv() -> None:
     python = TOOLS / "bin" / "python"
     locust = TOOLS / "bin" / "locust"
     version = LOCUST.split("==")[1]
-    check = subprocess.run([locust, "--version"], capture_output=True, text=True, check=False)
-    if version not in check.stdout + check.stderr:
+    installed = ""
+    if locust.exists():  # a fresh checkout has no tools virtualenv yet
+        check = subprocess.run([locust, "--version"], capture_output=True, text=True, check=False)
+        installed = check.stdout + check.stderr
+    if version not in installed:
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", TOOLS], check=True)
         subprocess.run(
