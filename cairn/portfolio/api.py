@@ -4,12 +4,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404
-from ninja import Field, Router
+from ninja import Field, Router, Schema
 from ninja.responses import Status as HttpStatus
 
 from cairn.api.common import (
-    MAX_ID,
     ErrorOut,
     Ids,
     In,
@@ -19,12 +17,13 @@ from cairn.api.common import (
     crud,
     ids,
     membership_for,
+    org_row,
 )
 from cairn.assessment.models import Application, SwotItem
 from cairn.core import throttle
 from cairn.core.models import AuditVia, Role
 from cairn.goals.models import BusinessGoal, PainPoint
-from cairn.portfolio import services
+from cairn.portfolio import frontier, services
 from cairn.portfolio.forms import CriterionForm, InitiativeForm, ScenarioForm
 from cairn.portfolio.models import (
     Criterion,
@@ -215,11 +214,7 @@ crud(
 )
 def run(request, org: str, item_id: int):
     membership = membership_for(request, org, Role.EDITOR)
-    if not 0 < item_id <= MAX_ID:
-        raise Http404
-    scenario = Scenario.objects.filter(organization=membership.organization, pk=item_id).first()
-    if scenario is None:
-        raise Http404
+    scenario = org_row(Scenario.objects.all(), membership, item_id)
     try:
         state = services.run_scenario(scenario, actor=request.auth, via=AuditVia.API)
     except throttle.Throttled as e:
@@ -228,3 +223,99 @@ def run(request, org: str, item_id: int):
         pk=scenario.pk
     )
     return HttpStatus(200 if state == "done" else 202, scenario)
+
+
+class FrontierPointOut(Schema):
+    amount: float = Field(description="The amount of the limit at this point.")
+    value: float = Field(description="The best value found within it.")
+    bound: float = Field(description="No choice within it can be worth more than this.")
+    status: str = Field(description="optimal (proven), feasible (best found), or infeasible.")
+    gap: float | None = Field(description="How far the value may be from the best, 0–1.")
+    selected: list[str] = Field(description="The initiatives chosen (ids).")
+
+
+class FrontierStepOut(Schema):
+    amount: float
+    value: float = Field(description="The value gained (or, negative, lost) at that amount.")
+    added: list[str]
+    dropped: list[str]
+    status: str
+
+
+class StaffCurveOut(Schema):
+    limit: str
+    current: float
+    points: list[FrontierPointOut]
+    per_month: float | None = Field(description="Value added per extra FTE-month, a step up.")
+
+
+class ShadowPriceOut(Schema):
+    limit: str
+    current: float
+    unit: float = Field(description="The step the limit was raised by.")
+    value: float | None = Field(description="The value that step adds, found by re-solving.")
+    proven: bool
+
+
+class FrontierCurveOut(Schema):
+    limit: str
+    current: float
+    step: float
+    points: list[FrontierPointOut]
+    knee: int | None = Field(description="Index into points where the curve bends most.")
+    at_current: FrontierPointOut
+    more: FrontierStepOut
+    less: FrontierStepOut | None
+    staff: list[StaffCurveOut]
+    shadow: list[ShadowPriceOut]
+    proven: int
+    solve_time_s: float
+    digest: str
+
+
+class FrontierOut(Schema):
+    state: str = Field(description="never, queued, running, done or failed.")
+    done: int = Field(description="Points solved so far.")
+    total: int
+    error: str
+    stale: bool = Field(description="True when the initiatives or limits changed since.")
+    curve: FrontierCurveOut | None
+
+
+def _frontier_out(scenario: Scenario) -> dict:
+    row = frontier.of(scenario)
+    return {
+        "state": row.state,
+        "done": row.done,
+        "total": row.total,
+        "error": row.error,
+        "stale": row.state == "done" and frontier.is_stale(scenario, row),
+        "curve": row.result,
+    }
+
+
+@router.get(
+    "/orgs/{org}/scenarios/{item_id}/frontier",
+    response={200: FrontierOut},
+    operation_id="get_frontier",
+    summary="What more budget buys: the best value for each one-off budget from zero to "
+    "twice the scenario's, the staff curves and a shadow price per limit",
+)
+def get_frontier(request, org: str, item_id: int):
+    membership = membership_for(request, org)
+    return _frontier_out(org_row(Scenario.objects.all(), membership, item_id))
+
+
+@router.post(
+    "/orgs/{org}/scenarios/{item_id}/frontier",
+    response={200: FrontierOut, 202: FrontierOut},
+    operation_id="work_out_frontier",
+    summary="Work the frontier out in the background: 202 while it runs (read it again), "
+    "200 when it is already done",
+    description="A run already waiting or running is joined; nothing more is queued.",
+)
+def work_out_frontier(request, org: str, item_id: int):
+    membership = membership_for(request, org, Role.EDITOR)
+    scenario = org_row(Scenario.objects.all(), membership, item_id)
+    row = frontier.start(scenario, actor=request.auth, via=AuditVia.API)
+    return HttpStatus(200 if row.state == "done" else 202, _frontier_out(scenario))

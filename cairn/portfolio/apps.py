@@ -10,6 +10,7 @@ class PortfolioConfig(AppConfig):
         from cairn.core.failed_jobs import when_failed
         from cairn.core.models import Organization
         from cairn.core.services import blank_organization_started
+        from cairn.portfolio.frontier import background_run_failed as frontier_run_failed
         from cairn.portfolio.services import add_standard_criteria, background_run_failed
 
         def standard_criteria(sender, org, actor, via, **kwargs):
@@ -22,3 +23,4 @@ class PortfolioConfig(AppConfig):
         # A background run that ends failed (it raised, or its worker was lost) fails its
         # scenario: the page says so and the organisation's turn is free.
         when_failed("cairn.portfolio.tasks.solve_scenario", background_run_failed)
+        when_failed("cairn.portfolio.tasks.work_out_frontier", frontier_run_failed)

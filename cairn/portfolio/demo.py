@@ -5,7 +5,7 @@ from decimal import Decimal
 from cairn.assessment.models import Application, Team
 from cairn.core.demo import ensure
 from cairn.goals.models import BusinessGoal, PainPoint
-from cairn.portfolio import services
+from cairn.portfolio import frontier, services
 from cairn.portfolio.models import Criterion, Initiative, Scenario, TeamEffort, TeamLimit
 
 # title, impact, feasibility, kind, one-off, running, effort, months, status, urgency, risk,
@@ -248,7 +248,7 @@ INITIATIVES = [
         "idea",
         2,
         1,
-        ["rental"],
+        [],  # serves no goal: the demo shows the goal Cairn suggests
         {"Business applications": 5, "Customer support": 1},
     ),
     (
@@ -308,7 +308,7 @@ INITIATIVES = [
         "idea",
         3,
         2,
-        ["service"],
+        [],  # serves no goal: the demo shows the goal Cairn suggests
         {"Customer support": 1, "Business applications": 1},
     ),
     (
@@ -616,3 +616,7 @@ def load(org, actor) -> None:
             scenario.result = services.compute(scenario, time_limit_s=scenario.time_limit_s)
             scenario.state = "done"
             scenario.save(update_fields=["result", "state"])
+    # What more budget buys in the growth year: a curve with a clear bend near 1.1M.
+    curve = frontier.of(growth)
+    if curve.result is None:
+        frontier.work_out(curve.pk)

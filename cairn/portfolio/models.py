@@ -350,3 +350,25 @@ class TeamLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: {self.months} FTE-months"
+
+
+class Frontier(models.Model):
+    """What each extra unit of a scenario's limits buys (the efficient frontier), worked out
+    by the worker point by point; ``result`` is what cairn.solver.frontier returns, plus the
+    digest of the problem it was worked out for."""
+
+    scenario = models.OneToOneField(Scenario, on_delete=models.CASCADE, related_name="frontier")
+    state = models.CharField(max_length=8, choices=RunState.choices, default=RunState.NEVER)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"What more budget buys in {self.scenario}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

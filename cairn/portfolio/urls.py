@@ -1,5 +1,6 @@
 from django.urls import path
 
+from cairn.portfolio import frontier_views as f
 from cairn.portfolio import views as v
 
 app_name = "portfolio"
@@ -35,4 +36,11 @@ urlpatterns = [
     path("path/scenarios/<int:scenario_id>/run/", v.scenario_run, name="scenario_run"),
     path("path/scenarios/<int:scenario_id>/apply/", v.scenario_apply, name="scenario_apply"),
     path("path/scenarios/<int:scenario_id>/limits/", v.scenario_limits, name="scenario_limits"),
+    path("path/scenarios/<int:scenario_id>/frontier/", f.frontier_page, name="frontier"),
+    path(
+        "path/scenarios/<int:scenario_id>/frontier/status/",
+        f.frontier_status,
+        name="frontier_status",
+    ),
+    path("path/scenarios/<int:scenario_id>/frontier/run/", f.frontier_run, name="frontier_run"),
 ]
