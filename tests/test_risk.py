@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase
 from scipy import stats
 
+from cairn.core import services as core
+from cairn.core.services import ServiceError
+from cairn.portfolio.models import Initiative
+from cairn.roadmap import risk
+from cairn.roadmap.models import Milestone, RoadmapItem, Simulation
 from cairn.solver.portfolio import ProblemError
 from cairn.solver.risk import PERT_LAMBDA, Estimate, parse_risk, simulate
+from tests.base import CairnTestCase
+
+QUERIES = 7
 
 
 def exact_pmf(e: Estimate) -> dict[int, float]:
@@ -137,3 +147,104 @@ class SimulationTests(SimpleTestCase):
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(json.loads(result.stdout)["runs"], 500)
+
+
+class RiskPageTests(CairnTestCase):
+    def setUp(self):
+        RoadmapItem.objects.filter(pk=self.roadmap["item"].pk).update(
+            duration_best=1, duration_worst=5
+        )
+        Initiative.objects.filter(pk=self.roadmap["second"].pk).update(
+            one_off_cost_best=300, one_off_cost_worst=900
+        )
+
+    def page(self):
+        return self.client.get(self.url("roadmap:risk"))
+
+    def test_empty_then_simulated_by_an_editor(self):
+        self.login("viewer")
+        self.assertContains(self.page(), "Not simulated yet")
+        self.assertEqual(self.client.post(self.url("roadmap:risk_run")).status_code, 403)
+        self.assertFalse(Simulation.objects.exclude(state="never").exists())
+        self.login("editor")
+        audits = self.audit_count()
+        response = self.client.post(self.url("roadmap:risk_run"), follow=True)
+        row = Simulation.objects.get(organization=self.org)
+        self.assertEqual(row.state, "done", row.error)
+        self.assertEqual(self.audit_count(), audits + 1)
+        self.assertContains(response, "likely by")
+        self.assertContains(response, "Pilot live")
+        self.assertContains(response, 'id="tornado-data"')
+        self.assertContains(response, 'data-milestone="milestone-data-1"')
+        key = str(self.roadmap["item"].pk)
+        figures = row.result["items"][key]
+        self.assertLessEqual(figures["finish"]["p50"], figures["finish"]["p80"])
+        self.assertLessEqual(figures["finish"]["p80"], figures["finish"]["p95"])
+        self.assertGreater(row.result["cost"]["p95"], row.result["cost"]["likely"])
+
+    def test_query_count_is_fixed(self):
+        risk.work_out(risk.of(self.org).pk)
+        self.login("viewer")
+        self.assertQueryCount(QUERIES, self.page)
+        Milestone.objects.create(
+            organization=self.org,
+            initiative=self.roadmap["first"],
+            title="Data clean",
+            due=date(2027, 1, 10),
+        )
+        risk.work_out(risk.of(self.org).pk)
+        self.assertQueryCount(QUERIES, self.page)
+
+    def test_nothing_on_the_roadmap_fails_in_words(self):
+        RoadmapItem.objects.filter(organization=self.org).delete()
+        with self.assertRaises(ServiceError):
+            risk.work_out(risk.of(self.org).pk)
+        self.login("viewer")
+        self.assertContains(self.page(), "There is nothing on the roadmap to simulate yet.")
+
+    def test_estimates_out_of_order_are_refused_and_not_stored(self):
+        self.login("editor")
+        item = self.roadmap["item"]
+        edit = self.client.post(
+            self.url("roadmap:item_edit", item.pk),
+            {"duration": 2, "duration_best": 3, "duration_worst": 1, "earliest": 0},
+        )
+        self.assertContains(edit, "cannot take longer than expected")
+        item.refresh_from_db()
+        self.assertEqual((item.duration_best, item.duration_worst), (1, 5))
+        key = core.create_api_token(self.editor, "tests")[1]
+        answer = self.client.patch(
+            f"/api/v1/orgs/acme/roadmap/items/{item.pk}",
+            data=json.dumps({"duration_worst": 1}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        self.assertEqual(answer.status_code, 422)
+        self.assertIn("less time than expected", answer.json()["detail"])
+        initiative = self.roadmap["second"]
+        initiative.one_off_cost_best = 500  # more than the 400 expected
+        with self.assertRaises(ValidationError):
+            initiative.full_clean()
+
+    def test_api_and_tenancy(self):
+        keys = {p: core.create_api_token(self.users[p], "tests")[1] for p in self.users}
+
+        def call(method, persona):
+            return self.client.generic(
+                method,
+                "/api/v1/orgs/acme/roadmap/simulation",
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {keys[persona]}",
+            )
+
+        self.assertEqual(call("GET", "viewer").json()["state"], "never")
+        self.assertEqual(call("POST", "viewer").status_code, 403)
+        self.assertEqual(call("GET", "outsider").status_code, 404)
+        self.assertEqual(call("POST", "outsider").status_code, 404)
+        done = call("POST", "editor")
+        self.assertEqual(done.status_code, 200, done.content)
+        self.assertEqual(done.json()["figures"]["runs"], 10_000)
+        self.assertIn("Pilot live", str(call("GET", "viewer").json()["figures"]))
+        self.login("outsider")
+        self.assertEqual(self.page().status_code, 404)
+        self.assertFalse(Simulation.objects.filter(organization=self.other_org).exists())

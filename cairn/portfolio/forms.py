@@ -28,6 +28,8 @@ class InitiativeForm(OrgModelForm):
             "kind",
             "status",
             "one_off_cost",
+            "one_off_cost_best",
+            "one_off_cost_worst",
             "running_cost",
             "effort_months",
             "duration_months",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -126,6 +127,16 @@ class Initiative(OrgModel):
         help_text="Keeps today's business running, or changes it (growth, new ways of working).",
     )
     one_off_cost = models.DecimalField("one-off cost", **MONEY)
+    one_off_cost_best = models.DecimalField(
+        "one-off cost if all goes well",
+        **{**MONEY, "default": None, "null": True, "blank": True},
+        help_text="Leave empty when the one-off cost is firm.",
+    )
+    one_off_cost_worst = models.DecimalField(
+        "one-off cost if it goes badly",
+        **{**MONEY, "default": None, "null": True, "blank": True},
+        help_text="Leave empty when the one-off cost is firm.",
+    )
     running_cost = models.DecimalField("running cost per year", **MONEY)
     effort_months = models.DecimalField(
         "staff effort (FTE-months)",
@@ -174,6 +185,25 @@ class Initiative(OrgModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        best, worst = self.one_off_cost_best, self.one_off_cost_worst
+        if best is not None and self.one_off_cost is not None and best > self.one_off_cost:
+            raise ValidationError(
+                {"one_off_cost_best": "If all goes well it cannot cost more than expected."}
+            )
+        if worst is not None and self.one_off_cost is not None and worst < self.one_off_cost:
+            raise ValidationError(
+                {"one_off_cost_worst": "If it goes badly it cannot cost less than expected."}
+            )
+
+    @property
+    def cost_estimate(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Best case, most likely, worst case of the one-off cost."""
+        cost = self.one_off_cost
+        best, worst = self.one_off_cost_best, self.one_off_cost_worst
+        return (cost if best is None else best, cost, cost if worst is None else worst)
 
     @property
     def quadrant(self) -> Quadrant:

@@ -12,7 +12,7 @@ from cairn.api.common import MAX_ID, ErrorOut, In, RowOut, Version, crud, member
 from cairn.core import throttle
 from cairn.core.models import AuditVia, Role
 from cairn.core.services import ConflictError, ServiceError
-from cairn.roadmap import services
+from cairn.roadmap import risk, services
 from cairn.roadmap.forms import BudgetLineForm, MilestoneForm
 from cairn.roadmap.models import BudgetLine, Milestone, Plan, RoadmapItem
 from cairn.solver.schedule import load
@@ -26,6 +26,8 @@ class ItemOut(Schema):
     title: str
     start: int | None
     duration: int
+    duration_best: int | None = Field(description="Periods if all goes well; null: firm.")
+    duration_worst: int | None = Field(description="Periods if it goes badly; null: firm.")
     earliest: int
     deadline: int | None
     pinned: bool
@@ -52,6 +54,8 @@ class ItemIn(In):
     earliest: int | None = Field(None, ge=0, le=239)
     deadline: int | None = Field(None, ge=1, le=240)
     duration: int | None = Field(None, ge=0, le=240)
+    duration_best: int | None = Field(None, ge=0, le=240)
+    duration_worst: int | None = Field(None, ge=0, le=240)
 
 
 class ItemChangedOut(ItemOut):
@@ -73,6 +77,8 @@ def _item_out(plan: Plan, item: RoadmapItem) -> dict:
         "title": item.initiative.title,
         "start": item.start,
         "duration": item.duration,
+        "duration_best": item.duration_best,
+        "duration_worst": item.duration_worst,
         "earliest": item.earliest,
         "deadline": item.deadline,
         "pinned": item.pinned,
@@ -231,3 +237,42 @@ crud(
     schema_out=BudgetLineOut,
     queryset=lambda: BudgetLine.objects.all(),
 )
+
+
+class SimulationOut(Schema):
+    state: str = Field(description="never, running, done or failed.")
+    error: str
+    figures: dict | None = Field(
+        description="Per item (by roadmap item id): P50/P80/P95 start and finish (positions "
+        "on the plan's periods: 4 is the start of the fifth period), the chance of meeting its "
+        "deadline and how often it is critical; per milestone the same; the whole roadmap's "
+        "finish, the cost percentiles against the budget lines, and the tornado."
+    )
+
+
+def _simulation_out(row) -> dict:
+    return {"state": row.state, "error": row.error, "figures": row.result}
+
+
+@router.get(
+    "/orgs/{org}/roadmap/simulation",
+    response={200: SimulationOut},
+    operation_id="get_roadmap_simulation",
+    summary="How likely the dates are: the roadmap's last Monte-Carlo simulation",
+)
+def get_simulation(request, org: str):
+    membership = membership_for(request, org)
+    return _simulation_out(risk.of(membership.organization))
+
+
+@router.post(
+    "/orgs/{org}/roadmap/simulation",
+    response={200: SimulationOut, 202: SimulationOut},
+    operation_id="simulate_roadmap",
+    summary="Simulate the roadmap 10,000 times in the background: 202 while it runs (read "
+    "it again), 200 when done",
+)
+def simulate_roadmap(request, org: str):
+    membership = membership_for(request, org, Role.EDITOR)
+    row = risk.start(membership.organization, actor=request.auth, via=AuditVia.API)
+    return Status(200 if row.state == "done" else 202, _simulation_out(row))

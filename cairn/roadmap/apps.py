@@ -18,6 +18,7 @@ class RoadmapConfig(AppConfig):
 
     def ready(self):
         from cairn.core.failed_jobs import when_failed
+        from cairn.roadmap.risk import background_run_failed as simulation_failed
         from cairn.roadmap.services import background_run_failed
 
         post_save.connect(
@@ -26,3 +27,4 @@ class RoadmapConfig(AppConfig):
         # A background run that ends failed (it raised, or its worker was lost) fails the
         # plan: the roadmap says so and the organisation's turn is free.
         when_failed("cairn.roadmap.tasks.schedule_roadmap", background_run_failed)
+        when_failed("cairn.roadmap.tasks.simulate_roadmap", simulation_failed)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from cairn.assessment.models import Team
 from cairn.core.demo import ensure
 from cairn.portfolio.models import Initiative
-from cairn.roadmap import services
+from cairn.roadmap import risk, services
 from cairn.roadmap.models import (
     BudgetCapacity,
     BudgetLine,
@@ -41,6 +41,33 @@ MILESTONES = [
     ("Faster month-end close with ERP workflows", "Close in five working days", 300, False),
     ("Help-desk knowledge base for agents", "New agents work alone after three weeks", 90, False),
 ]
+
+
+# Best and worst case (periods, against the most likely) of the items whose length is least
+# sure, and of their one-off cost (shares of the estimate): what the simulation plays out.
+RANGES = {
+    "Returns and exchanges in one process": (0, 3, 0.9, 1.4),
+    "Faster month-end close with ERP workflows": (0, 2, 0.95, 1.3),
+    "Help-desk knowledge base for agents": (0, 1, 0.9, 1.2),
+    "One customer record across tills, web and help desk": (-1, 3, 0.9, 1.5),
+    "Automatic supplier-invoice matching": (0, 1, 1, 1.15),
+}
+
+
+def estimates(org) -> None:
+    """Give the least certain items a best and worst case (once)."""
+    for item in RoadmapItem.objects.filter(
+        organization=org, initiative__title__in=list(RANGES), duration_worst__isnull=True
+    ).select_related("initiative"):
+        shorter, longer, cheaper, dearer = RANGES[item.initiative.title]
+        item.duration_best = max(1, item.duration + shorter)
+        item.duration_worst = item.duration + longer
+        item.save(update_fields=["duration_best", "duration_worst"])
+        cost = item.initiative.one_off_cost
+        Initiative.objects.filter(pk=item.initiative_id).update(
+            one_off_cost_best=(cost * Decimal(str(cheaper))).quantize(Decimal(1)),
+            one_off_cost_worst=(cost * Decimal(str(dearer))).quantize(Decimal(1)),
+        )
 
 
 def load(org, actor) -> None:
@@ -87,3 +114,7 @@ def load(org, actor) -> None:
         )
     if plan.state == "never":
         services.run_schedule(org, actor=actor)
+    estimates(org)
+    simulation = risk.of(org)
+    if simulation.result is None:
+        risk.work_out(simulation.pk)

@@ -28,7 +28,16 @@ class PlanForm(forms.ModelForm):
 class RoadmapItemForm(OrgModelForm):
     class Meta(OrgModelForm.Meta):
         model = RoadmapItem
-        fields = ("duration", "earliest", "deadline", "start", "pinned", "budget_line")
+        fields = (
+            "duration",
+            "duration_best",
+            "duration_worst",
+            "earliest",
+            "deadline",
+            "start",
+            "pinned",
+            "budget_line",
+        )
 
     def __init__(self, *args, periods: int = 240, labels=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -176,6 +177,20 @@ class RoadmapItem(OrgModel):
         validators=[MaxValueValidator(240)],
         help_text="Whole periods; 0 makes it a milestone.",
     )
+    duration_best = models.PositiveSmallIntegerField(
+        "duration if all goes well (periods)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(240)],
+        help_text="Leave empty when the duration is firm.",
+    )
+    duration_worst = models.PositiveSmallIntegerField(
+        "duration if it goes badly (periods)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(240)],
+        help_text="Leave empty when the duration is firm.",
+    )
     earliest = models.PositiveSmallIntegerField(
         "earliest start (period)", default=0, validators=PERIOD
     )
@@ -207,6 +222,24 @@ class RoadmapItem(OrgModel):
 
     def __str__(self) -> str:
         return str(self.initiative)
+
+    def clean(self):
+        super().clean()
+        best, worst, duration = self.duration_best, self.duration_worst, self.duration
+        if best is not None and duration is not None and best > duration:
+            raise ValidationError(
+                {"duration_best": "If all goes well it cannot take longer than expected."}
+            )
+        if worst is not None and duration is not None and worst < duration:
+            raise ValidationError(
+                {"duration_worst": "If it goes badly it cannot take less time than expected."}
+            )
+
+    @property
+    def estimate(self) -> tuple[int, int, int]:
+        """Best case, most likely, worst case of the duration, in periods."""
+        d, best, worst = self.duration, self.duration_best, self.duration_worst
+        return (d if best is None else best, d, d if worst is None else worst)
 
     @property
     def end(self) -> int | None:
@@ -245,3 +278,20 @@ def per_period_fte(effort_months: Decimal, months_per_period: int, duration: int
     if duration <= 0:
         return Decimal(0)
     return (effort_months / (duration * months_per_period)).quantize(Decimal("0.01"))
+
+
+class Simulation(models.Model):
+    """The organisation's last Monte-Carlo simulation of its roadmap (how likely the dates
+    are); ``result`` is what cairn.solver.risk returns, with the names it needs to be read."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="roadmap_simulation"
+    )
+    state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.NEVER)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"Simulation of {self.organization}'s roadmap"

@@ -506,8 +506,14 @@ def update_item(
         "earliest": item.earliest,
         "deadline": item.deadline,
         "duration": item.duration,
+        "duration_best": item.duration_best,
+        "duration_worst": item.duration_worst,
         **changes,
     }
+    if new["duration_best"] is not None and new["duration_best"] > new["duration"]:
+        raise ServiceError("If all goes well it cannot take longer than expected.")
+    if new["duration_worst"] is not None and new["duration_worst"] < new["duration"]:
+        raise ServiceError("If it goes badly it cannot take less time than expected.")
     if "start" in changes and changes["start"] is not None and "pinned" not in changes:
         new["pinned"] = True
     if new["duration"] > plan.periods:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from cairn.roadmap import risk_views as r
 from cairn.roadmap import views as v
 
 app_name = "roadmap"
@@ -8,6 +9,9 @@ urlpatterns = [
     path("roadmap/schedule/", v.schedule, name="schedule"),
     path("roadmap/status/", v.status, name="status"),
     path("roadmap/capacity/", v.capacity, name="capacity"),
+    path("roadmap/risk/", r.risk_page, name="risk"),
+    path("roadmap/risk/status/", r.risk_status, name="risk_status"),
+    path("roadmap/risk/run/", r.risk_run, name="risk_run"),
     path("roadmap/board/", v.board, name="board"),
     path("roadmap/settings/", v.settings_page, name="settings"),
     path("roadmap/resources/", v.resources_page, name="resources"),

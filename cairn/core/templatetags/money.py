@@ -35,3 +35,16 @@ def plain_number(value) -> str:
 def currency_symbol(currency: str) -> str:
     """The sign of a currency code, for charts that format amounts in the browser."""
     return symbol(currency)
+
+
+@register.filter
+def percent(share) -> str:
+    """A share from 0 to 1 as a whole percentage: 0.634 → 63%; under 1% but not nothing, <1%."""
+    if share is None:
+        return "—"
+    value = float(share) * 100
+    if 0 < value < 1:
+        return "<1%"
+    if 99 < value < 100:
+        return ">99%"
+    return f"{round(value)}%"
