@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cairn.webhooks",
     "cairn.exchange",
     "cairn.identity",
+    "cairn.links",
     "cairn.api",
 ]
 

@@ -44,6 +44,7 @@ org_patterns = [
     path("", include("cairn.notifications.urls")),
     path("", include("cairn.webhooks.urls")),
     path("", include("cairn.exchange.urls")),
+    path("", include("cairn.links.urls")),
 ]
 
 urlpatterns = [

@@ -18,6 +18,7 @@ from cairn.goals.api import router as goals_router
 from cairn.governance.api import router as guideposts_router
 from cairn.kpis.api import router as ascent_router
 from cairn.language.api import router as language_router
+from cairn.links.api import router as links_router
 from cairn.notifications.api import router as notifications_router
 from cairn.portfolio.api import router as path_router
 from cairn.roadmap.api import router as roadmap_router
@@ -198,3 +199,4 @@ api.add_router("", documents_router)
 api.add_router("", execution_router)
 api.add_router("", notifications_router)
 api.add_router("", webhooks_router)
+api.add_router("", links_router)

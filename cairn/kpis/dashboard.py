@@ -40,6 +40,7 @@ from cairn.governance.models import Review
 from cairn.kpis import status as rules
 from cairn.kpis.models import Kpi, Win
 from cairn.kpis.services import win_proposals
+from cairn.links import suggest
 from cairn.portfolio.models import Initiative, Kind, Status
 
 OPEN = (Status.IDEA, Status.PROPOSED, Status.APPROVED, Status.IN_PROGRESS, Status.DEFERRED)
@@ -155,7 +156,8 @@ def roll_up_of(goal) -> rules.Status:
 
 
 def figures(org: Organization, today: date) -> Dashboard:
-    """Everything the dashboard shows, in eleven queries whatever the size of the data."""
+    """Everything the dashboard shows, in eleven queries whatever the size of the data (and
+    three more for the goal suggested for each initiative that serves none, when any does)."""
     goals = goal_roll_ups(org)
     kpis = Kpi.objects.filter(organization=org)
     by_status = {s.value: 0 for s in rules.Status}
@@ -209,8 +211,12 @@ def figures(org: Organization, today: date) -> Dashboard:
         .filter(serves=False)
         .annotate(cost=cost)
         .order_by("-cost", "title")
-        .only("id", "title", "one_off_cost", "running_cost", "status")[:SHINY_SHOWN]
+        .only("id", "title", "description", "one_off_cost", "running_cost", "status")[:SHINY_SHOWN]
     )
+    # The goal each seems to serve, from the words they share (three queries, when any).
+    suggested = suggest.top_goals(org, shiny, goals)
+    for initiative in shiny:
+        initiative.suggestion = suggested.get(initiative.pk)
     wins = list(Win.objects.filter(organization=org).select_related("goal")[:5])
     reviews = list(
         Review.objects.filter(

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LinksConfig(AppConfig):
+    name = "cairn.links"
+    label = "links"
+    verbose_name = "Suggested links"
