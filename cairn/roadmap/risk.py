@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -186,7 +187,7 @@ def summary(org: Organization, row: Simulation) -> dict | None:
     def dates(p: dict) -> dict:
         return {k: by_date(plan, v) for k, v in p.items() if k.startswith("p")}
 
-    out_milestones = []
+    out_milestones: list[dict] = []
     for key, figures in result["milestones"].items():
         m = result["milestone_names"][key]
         out_milestones.append(
@@ -198,15 +199,7 @@ def summary(org: Organization, row: Simulation) -> dict | None:
                 "p80": by_date(plan, figures["finish"]["p80"]),
                 "sentence": words(plan, 0.8, figures["finish"]["p80"]),
                 "chart_id": f"milestone-data-{len(out_milestones) + 1}",
-                "chart": {
-                    # done by position t: by the end of period t - 1
-                    "labels": [
-                        plan.period_label(max(0, t - 1), short=True) for t, _ in figures["curve"]
-                    ],
-                    "chance": [c for _, c in figures["curve"]],
-                    "due_index": _index_of(figures["curve"], figures["due"]),
-                    "due_label": "Due",
-                },
+                "chart": _chart(plan, figures["curve"], figures["due"]),
             }
         )
     items = sorted(
@@ -233,6 +226,7 @@ def summary(org: Organization, row: Simulation) -> dict | None:
         "finish": dates(finish),
         "sentence": words(plan, 0.8, finish["p80"]),
         "milestones": out_milestones,
+        "charted": sorted(out_milestones, key=lambda m: (m["chance"] in (0, 1), m["due"]))[:4],
         "deadlines": [i for i in items if i["deadline"] is not None],
         "items": items,
         "cost": result.get("cost"),
@@ -245,8 +239,18 @@ def summary(org: Organization, row: Simulation) -> dict | None:
     }
 
 
-def _index_of(curve: list, due: float) -> float | None:
-    """Where the due date falls on a chart whose labels are the curve's periods."""
-    if not curve:
-        return None
-    return due - curve[0][0]
+def _chart(plan: Plan, curve: list, due: float) -> dict:
+    """The chance of being done by the end of each period, from a little before the first
+    run is done (and the due date) to a little after the last: a curve that rises."""
+    chance = dict(curve)
+    first, last = curve[0][0], curve[-1][0]
+    low = max(1, min(first - 2, math.floor(due) - 1))
+    high = max(last + 1, math.ceil(due) + 1)
+    positions = range(low, high + 1)
+    return {
+        # done by position t: by the end of period t - 1
+        "labels": [plan.period_label(t - 1, short=True) for t in positions],
+        "chance": [chance.get(t, 0.0 if t < first else 1.0) for t in positions],
+        "due_index": due - low,
+        "due_label": "Due",
+    }

@@ -80,7 +80,7 @@
         type: "line",
         data: { labels: d.labels, datasets: [{
           label: "Chance of being done by then", data: d.chance.map((c) => 100 * c),
-          borderColor: BLUE, backgroundColor: "rgba(32, 107, 196, 0.12)", fill: true, pointRadius: 0,
+          borderColor: BLUE, backgroundColor: "rgba(32, 107, 196, 0.12)", fill: true, pointRadius: 2,
           borderWidth: 2, stepped: "after",
         }] },
         plugins: [marker],
@@ -105,7 +105,9 @@
         options: {
           indexAxis: "y", maintainAspectRatio: false,
           scales: { x: { stacked: true, title: { display: true, text: "Periods earlier (−) or later (+) than the median finish" } },
-                    y: { stacked: true, ticks: { autoSkip: false } } },
+                    y: { stacked: true, ticks: { autoSkip: false, callback(value) {
+                      const label = this.getLabelForValue(value);
+                      return label.length > 28 ? label.slice(0, 27) + "…" : label; } } } },
           plugins: { legend: { position: "bottom" } },
         },
       });
