@@ -94,6 +94,7 @@ def main() -> None:
     from portfolio import bench_portfolio, print_table
     from schedule import bench_schedule
     from schedule import print_table as print_schedule
+    from uncertainty import bench_uncertainty, print_uncertainty
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     # First, while the process is small: it reports the peak memory of the import.
@@ -105,6 +106,7 @@ def main() -> None:
     language = bench_plain_language()
     execution = bench_execution()
     workbook = bench_workbook()
+    uncertainty = bench_uncertainty()
     report = {
         "database": connection.vendor,
         "benchmarks": [bench_import_applications(n), measurements, bulk_api],
@@ -114,6 +116,7 @@ def main() -> None:
         "plain_language": language,
         "execution": execution,
         "workbook_import": workbook,
+        "uncertainty": uncertainty,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"database: {report['database']}")
@@ -133,6 +136,7 @@ def main() -> None:
     print_language(language)
     print_execution(execution)
     print_workbook(workbook)
+    print_uncertainty(uncertainty)
 
 
 if __name__ == "__main__":
