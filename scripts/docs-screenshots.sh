@@ -22,6 +22,8 @@ PICTURES=(
   plain-language:plain-language-as-you-type
   notifications:inbox
   data:data
+  frontier:frontier
+  risk:risk
 )
 # The demo organisation's pages, and the few pages that need a step taken first.
 TESTS=(
@@ -31,6 +33,7 @@ TESTS=(
   tests/browser/test_language.py::test_jargon_is_flagged_as_you_type
   tests/browser/test_reminders.py::test_a_kpi_owner_is_reminded_records_the_value_and_the_reminder_stops
   tests/browser/test_data.py::test_preview_then_import
+  tests/browser/test_uncertainty.py::test_frontier_and_risk_pages
 )
 
 if [ "${1:-}" != "--copy-only" ]; then
