@@ -94,6 +94,7 @@ def main() -> None:
     from portfolio import bench_portfolio, print_table
     from schedule import bench_schedule
     from schedule import print_table as print_schedule
+    from suggest import bench_suggest, print_suggest
     from uncertainty import bench_uncertainty, print_uncertainty
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
@@ -106,6 +107,7 @@ def main() -> None:
     language = bench_plain_language()
     execution = bench_execution()
     workbook = bench_workbook()
+    suggested = bench_suggest()
     uncertainty = bench_uncertainty()
     report = {
         "database": connection.vendor,
@@ -116,6 +118,7 @@ def main() -> None:
         "plain_language": language,
         "execution": execution,
         "workbook_import": workbook,
+        "suggested_links": suggested,
         "uncertainty": uncertainty,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
@@ -136,6 +139,7 @@ def main() -> None:
     print_language(language)
     print_execution(execution)
     print_workbook(workbook)
+    print_suggest(suggested)
     print_uncertainty(uncertainty)
 
 

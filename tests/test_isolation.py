@@ -367,6 +367,15 @@ class ApiIsolationTests(MatrixBase):
     def open_review(self, own: bool) -> int:
         return self.open_reviews[own]
 
+    def unlinked_target(self, collection: str, name: str) -> str:
+        """A new capability (for an application) or goal of acme, as suggested links name it."""
+        from cairn.assessment.models import Capability
+        from tests.base import make_goal
+
+        if collection == "applications":
+            return f"capability:{Capability.objects.create(organization=self.org, name=name).pk}"
+        return f"goal:{make_goal(self.org, name).pk}"
+
     def call(self, persona, method, path, *, own=True, org="acme"):
         collection = path.split("/")[5] if path.count("/") >= 5 else ""
         if path.endswith("/status-reports"):  # on an initiative under way: the roadmap's first
@@ -402,6 +411,8 @@ class ApiIsolationTests(MatrixBase):
             )
         if collection == "benefits":
             payload.update(initiative_id=self.roadmap["first"].pk, kpi_id=self.ascent["kpi"].pk)
+        if path.endswith("/links"):  # a suggested link accepted: a row not linked to it yet
+            payload = {"target": self.unlinked_target(collection, f"{method} {path}")}
         item = self.objects(own)
         id_by_collection = {
             "goals": item["goal_id"],

@@ -230,6 +230,9 @@ class CardTests(SuggestTestCase):
             ("aigov:usecase_detail", self.case.pk),
             ("goals:painpoint_list", None),
             ("assessment:application_list", None),
+            ("portfolio:initiative_list", None),
+            ("kpis:kpi_list", None),
+            ("aigov:register", None),
         ]:
             with self.subTest(page=name):
                 page = self.client.get(reverse_org(name, self.north, pk))
@@ -267,7 +270,10 @@ class CardTests(SuggestTestCase):
             ("links:usecase", self.case.pk, PAGE + 1 + 1 + 1 + 2),
             ("links:application", self.app.pk, PAGE + 1 + 2 + 1 + 2),
             # the newest rows linked to nothing, their prefetches, the glossary, the targets
+            ("links:initiative_unlinked", None, PAGE + 1 + 4 + 1 + 2),
+            ("links:kpi_unlinked", None, PAGE + 1 + 1 + 1 + 2),
             ("links:painpoint_unlinked", None, PAGE + 1 + 1 + 1 + 2),
+            ("links:usecase_unlinked", None, PAGE + 1 + 1 + 1 + 2),
             ("links:application_unlinked", None, PAGE + 1 + 2 + 1 + 2),
         ]
 

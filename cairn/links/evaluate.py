@@ -87,7 +87,7 @@ def hidden_links(org: Organization) -> Report:
 
 def table(rows: list[dict]) -> str:
     """The report as a plain table."""
-    lines = [f"{'hidden link':<30} {'n':>4} {'first':>6} {'top 3':>6} {'chance':>13}"]
+    lines = [f"{'hidden link':<30} {'n':>4} {'first':>6} {'top 3':>6} {'by chance':>13}"]
     for r in rows:
         lines.append(
             f"{r['links']:<30} {r['n']:>4} {r['first']:>6.0%} {r['top3']:>6.0%}"

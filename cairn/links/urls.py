@@ -17,6 +17,10 @@ urlpatterns = [
         path(route + "link/", v.accept(kind), name=f"{kind}_accept")
         for kind, route in PATHS.items()
     ),
+    # The cards of the lists a row lands on once written: the newest linked to nothing yet.
+    path("links/initiatives/", v.unlinked("initiative"), name="initiative_unlinked"),
+    path("links/kpis/", v.unlinked("kpi"), name="kpi_unlinked"),
     path("links/pain-points/", v.unlinked("painpoint"), name="painpoint_unlinked"),
+    path("links/ai-use-cases/", v.unlinked("usecase"), name="usecase_unlinked"),
     path("links/applications/", v.unlinked("application"), name="application_unlinked"),
 ]

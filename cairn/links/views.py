@@ -46,6 +46,20 @@ def item_url(org, kind: str, item) -> str:
     return reverse("assessment:application_list", args=[org.slug])
 
 
+LISTS = {
+    "initiative": "portfolio:initiative_list",
+    "kpi": "kpis:kpi_list",
+    "painpoint": "goals:painpoint_list",
+    "usecase": "aigov:register",
+    "application": "assessment:application_list",
+}
+
+
+def list_url(org, kind: str) -> str:
+    """The list a row lands on once written (where the card of rows linked to nothing is)."""
+    return reverse(LISTS[kind], args=[org.slug])
+
+
 def target_url(org, suggestion: suggest.Suggestion) -> str:
     """Where a suggested row can be read (goals have their page; the rest their list)."""
     match suggestion.kind:
@@ -102,7 +116,7 @@ def accept(kind: str):
     @require_POST
     def view(request, **kwargs):
         item = get_object_for_member(request, SOURCES[kind].model, kwargs[ID_KWARG[kind]])
-        back = request.POST.get("back") == "list" and kind in ("painpoint", "application")
+        back = request.POST.get("back") == "list"
         try:
             row = services.accept(
                 request.org, kind, item, request.POST.get("target", ""), actor=request.user
@@ -118,7 +132,7 @@ def accept(kind: str):
         if request.htmx:
             return HttpResponse(status=204, headers={"HX-Refresh": "true"})
         if back:
-            return redirect(item_url(request.org, kind, item))
+            return redirect(list_url(request.org, kind))
         return redirect(reverse(f"links:{kind}", args=[request.org.slug, item.pk]))
 
     view.__name__ = view.__qualname__ = f"{kind}_accept"
@@ -128,7 +142,7 @@ def accept(kind: str):
 
 def unlinked(kind: str):
     """The card of a list page: the newest rows that link to nothing yet, with the best
-    suggestion for each (pain points: a goal; applications: a capability)."""
+    suggestion for each (a goal; for applications a capability)."""
 
     @org_view()
     @require_GET
@@ -146,7 +160,7 @@ def unlinked(kind: str):
                 "target": suggest.TARGETS[next(iter(SOURCES[kind].links))],
                 "rows": rows,
                 "accept": f"links:{kind}_accept",
-                "list_url": item_url(request.org, kind, None),
+                "list_url": list_url(request.org, kind),
             },
         )
 
