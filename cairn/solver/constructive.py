@@ -415,8 +415,11 @@ def construct(
             attempt(f"{scheme} {name}", order, scheme)
     names = ["LFT", "LST", "MTS"] + ([] if inst.makespan_objective else ["WSPT"])
     round_ = 0
-    while time.perf_counter() - started < budget_s and not (
-        stop_at is not None and best_value <= stop_at
+    rounds = 20 * len(inst.ids)  # a small problem has few orders worth drawing
+    while (
+        round_ < rounds
+        and time.perf_counter() - started < budget_s
+        and not (stop_at is not None and best_value <= stop_at)
     ):
         name = names[round_ % len(names)]
         scheme = "serial" if round_ % 2 == 0 else "parallel"
