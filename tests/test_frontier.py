@@ -225,7 +225,7 @@ class FrontierPageTests(CairnTestCase):
         self.assertQueryCount(16, self.page)
 
     def test_changed_limits_make_it_stale(self):
-        row = service.of(self.scenario)
+        row = service.saved(self.scenario)
         service.work_out(row.pk)
         self.login("viewer")
         self.assertNotContains(self.page(), "have changed since this was worked out")
@@ -235,7 +235,7 @@ class FrontierPageTests(CairnTestCase):
 
     def test_no_initiatives_fails_with_words(self):
         Initiative.objects.filter(organization=self.org).delete()
-        row = service.of(self.scenario)
+        row = service.saved(self.scenario)
         with self.assertRaises(ServiceError):
             service.work_out(row.pk)
         row.refresh_from_db()

@@ -165,7 +165,7 @@ class RiskPageTests(CairnTestCase):
         self.login("viewer")
         self.assertContains(self.page(), "Not simulated yet")
         self.assertEqual(self.client.post(self.url("roadmap:risk_run")).status_code, 403)
-        self.assertFalse(Simulation.objects.exclude(state="never").exists())
+        self.assertFalse(Simulation.objects.exists(), "reading writes nothing")
         self.login("editor")
         audits = self.audit_count()
         response = self.client.post(self.url("roadmap:risk_run"), follow=True)
@@ -183,7 +183,7 @@ class RiskPageTests(CairnTestCase):
         self.assertGreater(row.result["cost"]["p95"], row.result["cost"]["likely"])
 
     def test_query_count_is_fixed(self):
-        risk.work_out(risk.of(self.org).pk)
+        risk.work_out(risk.saved(self.org).pk)
         self.login("viewer")
         self.assertQueryCount(QUERIES, self.page)
         Milestone.objects.create(
@@ -192,13 +192,13 @@ class RiskPageTests(CairnTestCase):
             title="Data clean",
             due=date(2027, 1, 10),
         )
-        risk.work_out(risk.of(self.org).pk)
+        risk.work_out(risk.saved(self.org).pk)
         self.assertQueryCount(QUERIES, self.page)
 
     def test_nothing_on_the_roadmap_fails_in_words(self):
         RoadmapItem.objects.filter(organization=self.org).delete()
         with self.assertRaises(ServiceError):
-            risk.work_out(risk.of(self.org).pk)
+            risk.work_out(risk.saved(self.org).pk)
         self.login("viewer")
         self.assertContains(self.page(), "There is nothing on the roadmap to simulate yet.")
 
@@ -248,3 +248,19 @@ class RiskPageTests(CairnTestCase):
         self.login("outsider")
         self.assertEqual(self.page().status_code, 404)
         self.assertFalse(Simulation.objects.filter(organization=self.other_org).exists())
+
+    def test_the_briefing_and_the_strategy_document_say_how_sure_the_dates_are(self):
+        from cairn.documents.content import gather as document
+
+        self.login("viewer")
+        briefing = self.url("governance:meeting_briefing", self.guideposts["meeting"].pk)
+        self.assertNotContains(self.client.get(briefing), "How likely the dates are")
+        risk.work_out(risk.saved(self.org).pk)
+        page = self.client.get(briefing)
+        self.assertContains(page, "How likely the dates are")
+        self.assertContains(page, "Pilot live, due 1 Mar 2027")
+        self.assertContains(page, "likely on time")
+        roadmap = document(self.org)["roadmap"]
+        self.assertRegex(roadmap["likely"], r"^80% likely by \d+ \w+ 20\d\d$")
+        (pilot,) = [m for m in roadmap["milestones"] if m["title"] == "Pilot live"]
+        self.assertRegex(pilot["likely"], r"^80% likely by .*; \d+% likely on time$")

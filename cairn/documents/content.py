@@ -29,6 +29,7 @@ def gather(org) -> dict[str, Any]:
     from cairn.language.models import GlossaryTerm
     from cairn.portfolio import scoring
     from cairn.portfolio.models import Initiative, Kind, RunState, Scenario, Status
+    from cairn.roadmap import risk
     from cairn.roadmap.models import Milestone, Plan, RoadmapItem
 
     today = timezone.localdate()
@@ -47,6 +48,8 @@ def gather(org) -> dict[str, Any]:
     run = sum(i.one_off_cost for i in open_ if i.kind == Kind.RUN)
     change = sum(i.one_off_cost for i in open_ if i.kind == Kind.CHANGE)
     plan = Plan.for_org(org)
+    dates = risk.summary(org, risk.of(org))  # how likely the dates are, when simulated
+    likely = {m["id"]: m["sentence"] for m in dates["milestones"]} if dates else {}
     items = list(
         RoadmapItem.objects.filter(organization=org, start__isnull=False).select_related(
             "initiative"
@@ -146,9 +149,11 @@ def gather(org) -> dict[str, Any]:
                     "initiative": m.initiative.title,
                     "due": m.due.isoformat(),
                     "done": m.done,
+                    "likely": likely.get(m.pk, ""),
                 }
                 for m in Milestone.objects.filter(organization=org).select_related("initiative")
             ],
+            "likely": dates["sentence"] if dates else "",
         },
         "guideposts": {
             "committee": [

@@ -91,7 +91,13 @@ def markdown(data: dict) -> str:
     out += ["## 4. Roadmap: when", ""]
     out += [f"- {i['starts']}: {i['title']}" for i in d["roadmap"]["items"]]
     out += ["", "Milestones:", ""]
-    out += [f"- {m['due']}: {m['title']} ({m['initiative']})" for m in d["roadmap"]["milestones"]]
+    out += [
+        f"- {m['due']}: {m['title']} ({m['initiative']})"
+        + (f": {m['likely']}" if m.get("likely") else "")
+        for m in d["roadmap"]["milestones"]
+    ]
+    if d["roadmap"].get("likely"):
+        out += ["", f"The whole roadmap ends: {d['roadmap']['likely']}."]
     out += ["", "## 5. Guideposts: how we steer", ""]
     out += [
         f"- {m['name']}, {m['role']}{' (chair)' if m['chair'] else ''}"

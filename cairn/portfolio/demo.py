@@ -617,6 +617,6 @@ def load(org, actor) -> None:
             scenario.state = "done"
             scenario.save(update_fields=["result", "state"])
     # What more budget buys in the growth year: a curve with a clear bend near 1.1M.
-    curve = frontier.of(growth)
+    curve = frontier.saved(growth)
     if curve.result is None:
         frontier.work_out(curve.pk)

@@ -20,6 +20,12 @@ FORGOTTEN = timedelta(minutes=30)  # a run not heard of for this long may be sta
 
 
 def of(scenario: Scenario) -> Frontier:
+    """The scenario's curve, or an empty one not yet saved (reading writes nothing)."""
+    return Frontier.objects.filter(scenario=scenario).first() or Frontier(scenario=scenario)
+
+
+def saved(scenario: Scenario) -> Frontier:
+    """The scenario's curve row, made when missing."""
     frontier_row, _ = Frontier.objects.get_or_create(scenario=scenario)
     return frontier_row
 
@@ -37,7 +43,7 @@ def start(scenario: Scenario, *, actor, via: AuditVia = AuditVia.WEB) -> Frontie
     from cairn.portfolio.tasks import work_out_frontier
 
     with transaction.atomic():
-        row = Frontier.objects.select_for_update().get(pk=of(scenario).pk)
+        row = Frontier.objects.select_for_update().get(pk=saved(scenario).pk)
         busy = row.state in (RunState.QUEUED, RunState.RUNNING)
         if busy and row.started_at and timezone.now() - row.started_at < FORGOTTEN:
             return row

@@ -115,6 +115,6 @@ def load(org, actor) -> None:
     if plan.state == "never":
         services.run_schedule(org, actor=actor)
     estimates(org)
-    simulation = risk.of(org)
+    simulation = risk.saved(org)
     if simulation.result is None:
         risk.work_out(simulation.pk)

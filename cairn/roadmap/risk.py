@@ -22,6 +22,12 @@ FORGOTTEN = timedelta(minutes=30)  # a run not heard of for this long may be sta
 
 
 def of(org: Organization) -> Simulation:
+    """The organisation's simulation, or an empty one not yet saved (reading writes nothing)."""
+    return Simulation.objects.filter(organization=org).first() or Simulation(organization=org)
+
+
+def saved(org: Organization) -> Simulation:
+    """The organisation's simulation row, made when missing."""
     row, _ = Simulation.objects.get_or_create(organization=org)
     return row
 
@@ -31,7 +37,7 @@ def start(org: Organization, *, actor, via: AuditVia = AuditVia.WEB) -> Simulati
     from cairn.roadmap.tasks import simulate_roadmap
 
     with transaction.atomic():
-        row = Simulation.objects.select_for_update().get(pk=of(org).pk)
+        row = Simulation.objects.select_for_update().get(pk=saved(org).pk)
         if (
             row.state == RunState.RUNNING
             and row.started_at
@@ -192,12 +198,14 @@ def summary(org: Organization, row: Simulation) -> dict | None:
         m = result["milestone_names"][key]
         out_milestones.append(
             {
+                "id": int(key),
                 "title": m["title"],
                 "due": date.fromisoformat(m["due"]),
                 "initiative": titles[m["item"]],
                 "chance": figures["chance"],
                 "p80": by_date(plan, figures["finish"]["p80"]),
-                "sentence": words(plan, 0.8, figures["finish"]["p80"]),
+                "sentence": f"{words(plan, 0.8, figures['finish']['p80'])}; "
+                f"{round(figures['chance'] * 100)}% likely on time",
                 "chart_id": f"milestone-data-{len(out_milestones) + 1}",
                 "chart": _chart(plan, figures["curve"], figures["due"]),
             }

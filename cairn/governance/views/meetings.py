@@ -180,7 +180,10 @@ def meeting_briefing(request, meeting_id: int, fmt: str = "html"):
     facts = services.briefing_facts(request.org, meeting)
     for item in meeting.agenda.all():  # the prefetched items, which the template reads
         item.facts = facts.get(item.pk, [])
-    context = {"meeting": meeting, "pdf": fmt == "pdf"}
+    from cairn.roadmap import risk
+
+    dates = risk.summary(request.org, risk.of(request.org))
+    context = {"meeting": meeting, "pdf": fmt == "pdf", "dates": dates}
     if fmt == "pdf":
         from django.template.loader import render_to_string
 
