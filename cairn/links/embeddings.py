@@ -8,11 +8,14 @@ TF-IDF alone. ``CAIRN_SUGGEST_EMBEDDINGS=0`` turns it off even when installed.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def available() -> bool:
@@ -34,5 +37,9 @@ def similarities(query: str, texts: Sequence[str]) -> np.ndarray | None:
     """Cosine similarity of ``query`` with each text, or None when the model is not there."""
     if not texts or not available():
         return None
-    vectors = np.asarray(_model().encode([query, *texts], normalize_embeddings=True))
+    try:
+        vectors = np.asarray(_model().encode([query, *texts], normalize_embeddings=True))
+    except Exception:  # a model that fails to load or answer: TF-IDF alone, said in the log
+        log.warning("sentence embeddings unavailable; suggestions use TF-IDF alone", exc_info=True)
+        return None
     return vectors[1:] @ vectors[0]

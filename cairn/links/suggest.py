@@ -30,6 +30,7 @@ from cairn.core.models import Organization
 from cairn.goals.models import BusinessGoal, ITMission, PainPoint
 from cairn.kpis.models import Kpi
 from cairn.language.models import GlossaryTerm
+from cairn.links import embeddings  # optional: blends in only when its package is installed
 from cairn.portfolio.models import Initiative
 
 MAX_ROWS = 3000  # of each kind: the matrix stays small whatever the organisation's size
@@ -420,8 +421,6 @@ def rank(
     q = matrix[0]
     rows = matrix[1:]
     scores = np.asarray((rows @ q.T).todense()).ravel()
-    from cairn.links import embeddings  # optional: only blends in when installed
-
     semantic = embeddings.similarities(texts[0], texts[1:])
     if semantic is not None:
         scores = 0.5 * scores + 0.5 * np.clip(semantic, 0, 1)
