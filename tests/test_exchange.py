@@ -403,3 +403,22 @@ class CommandTests(CairnTestCase):
             book_path = Path(tmp) / "all.xlsx"
             call_command("export", "workbook", str(book_path), org="acme", stdout=io.StringIO())
             self.assertIn("Business goals", sheets_of(book_path.read_bytes()))
+
+
+class EstimateColumnsTests(CairnTestCase):
+    def test_a_best_case_above_the_estimate_is_refused_and_nothing_written(self):
+        text = (
+            "title,one_off_cost,one_off_cost_best,one_off_cost_worst\n"
+            "Self-service returns,80,60,140\n"
+            "Online quoting,100,120,150\n"
+        )
+        with self.assertRaises(ImportRefused) as refused:
+            books.import_kind(
+                self.org,
+                BY_SLUG["initiatives"],
+                io.BytesIO(text.encode()),
+                "initiatives.csv",
+                actor=self.editor,
+            )
+        self.assertIn("cannot cost more than expected", str(refused.exception.report.errors))
+        self.assertFalse(Initiative.objects.filter(title="Self-service returns").exists())

@@ -251,6 +251,7 @@ def check(
         exclude = [f.name for f in model._meta.fields if f.name not in values]
         try:
             obj.clean_fields(exclude=exclude)
+            obj.clean()  # the rules between fields (a best case above the estimate)
         except ValidationError as e:
             for name, messages in e.message_dict.items():
                 header = next((c.name for c in plain if c.field == name), name)

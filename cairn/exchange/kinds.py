@@ -288,6 +288,8 @@ KINDS = [
             Field("feasibility", example="medium"),
             Field("kind", example="change"),
             Field("one_off_cost", money=True, example=120000),
+            Field("one_off_cost_best", money=True, example=100000),
+            Field("one_off_cost_worst", money=True, example=180000),
             Field("running_cost", money=True, example=15000),
             Field("effort_months", example=18),
             Field("duration_months", example=6),
