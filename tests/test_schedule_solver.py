@@ -164,7 +164,7 @@ def test_larger_answers_are_valid_and_never_worse_than_the_heuristic(problem):
             assert answer.objective_value <= start.value
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(schedules(max_projects=10, horizon=24))
 def test_both_schemes_and_justification_keep_every_rule(problem):
     """Varying capacity, pins, earliest starts, deadlines and milestones: whatever a

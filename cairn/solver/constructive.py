@@ -175,7 +175,11 @@ def _pinned(inst: Instance) -> tuple[_Free, Starts] | None:
     free, start = _Free(inst), [-1] * len(inst.ids)
     for n, s in enumerate(inst.pin):
         if s is not None:
-            if s < inst.earliest[n] or s + inst.duration[n] > inst.horizon or not free.fits(n, s):
+            if (
+                s < inst.earliest[n]
+                or s + inst.duration[n] > inst.latest_end[n]  # horizon, deadline, later pins
+                or not free.fits(n, s)
+            ):
                 return None
             free.place(n, s)
             start[n] = s
