@@ -211,6 +211,7 @@ class FrontierPageTests(CairnTestCase):
         self.assertContains(response, "A cut of")
         self.assertContains(response, 'id="frontier-data"')
         self.assertContains(response, "What one more step of each limit adds")
+        self.assertContains(response, "The first portfolio that fits")
         values = [p["value"] for p in row.result["points"]]
         self.assertEqual(values, sorted(values))
 

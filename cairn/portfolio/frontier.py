@@ -115,6 +115,29 @@ def label(limit: str) -> str:
     )
 
 
+def _steps(points: list[dict], titles: dict) -> list[dict]:
+    """Each budget at which the choice changes: what it adds and drops there."""
+    out, before = [], None
+    for p in points:
+        if p["status"] not in ("optimal", "feasible"):
+            continue
+        chosen = set(p["selected"])
+        if before is None or chosen != before["chosen"]:
+            out.append(
+                {
+                    "amount": p["amount"],
+                    "value": p["value"],
+                    "added": _titles(sorted(chosen - before["chosen"]), titles)
+                    if before
+                    else _titles(sorted(chosen), titles),
+                    "dropped": _titles(sorted(before["chosen"] - chosen), titles) if before else [],
+                    "first": before is None,
+                }
+            )
+        before = {"chosen": chosen}
+    return out
+
+
 def _titles(ids, titles) -> list[str]:
     return [titles.get(i, "an initiative no longer there") for i in ids]
 
@@ -160,6 +183,7 @@ def summary(row: Frontier) -> dict | None:
             {**s, "label": label(s["limit"]), "money": is_money(s["limit"])}
             for s in curve.get("shadow", [])
         ],
+        "steps": _steps(points, titles),
         "chart": {
             "points": [[p["amount"], p["value"], p["status"]] for p in points],
             "current": curve["current"],
