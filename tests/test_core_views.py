@@ -250,9 +250,9 @@ class DashboardChecklistTests(CairnTestCase):
         self.org.refresh_from_db()
         self.assertIsNotNone(self.org.checklist_dismissed)
         self.assertEqual(self.audit_count(), before + 1)
-        # session, user, membership+org, switcher; the dashboard's 1 + 11, its execution card's
-        # 10 (kpis.dashboard.execution); no checklist steps
-        home = self.assertQueryCount(PAGE + 1 + 11 + 11, self.client.get, self.url("org_home"))
+        # session, user, membership+org, switcher; the dashboard's 1 + 11 + 3 (the suggested
+        # goals), its execution card's 10 (kpis.dashboard.execution); no checklist steps
+        home = self.assertQueryCount(PAGE + 1 + 11 + 3 + 11, self.client.get, self.url("org_home"))
         self.assertNotContains(home, "of 14 done")
         self.assertNotContains(home, "Dismiss")
         page = self.client.get(self.url("kpis:getting_started"))  # still on its own page

@@ -50,8 +50,8 @@ class DestinationPageTests(CairnTestCase):
         for name, args, expected in [
             # goals, interviews, pain points, members, SWOT, capabilities, applications,
             # initiatives, scenarios, roadmap items placed, milestones
-            # + the execution card's 11, the 14 checklist steps, not all done
-            ("org_home", [], PAGE + 1 + 11 + 11 + 14),
+            # + the 3 of the suggested goals, the execution card's 11, the 14 checklist steps
+            ("org_home", [], PAGE + 1 + 11 + 3 + 11 + 14),
             ("goals:interview_list", [], PAGE + 1),  # interviews with pain counts
             ("goals:interview_detail", [self.interview.pk], PAGE + 3),  # interview, pains, goals
             ("goals:painpoint_list", [], PAGE + 2),  # pains with interviews, their goals
