@@ -265,9 +265,10 @@ class FrontierApiTests(CairnTestCase):
         cls.outsider_key = core.create_api_token(cls.outsider, "tests")[1]
 
     def api(self, method, key, scenario_id=None):
+        path = f"/api/v1/orgs/acme/scenarios/{scenario_id or self.path['scenario'].pk}/frontier"
         return self.client.generic(
             method,
-            f"/api/v1/orgs/acme/scenarios/{scenario_id or self.path['scenario'].pk}/frontier",
+            path + ("/run" if method == "POST" else ""),
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {key}",
         )

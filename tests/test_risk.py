@@ -232,7 +232,7 @@ class RiskPageTests(CairnTestCase):
         def call(method, persona):
             return self.client.generic(
                 method,
-                "/api/v1/orgs/acme/roadmap/simulation",
+                "/api/v1/orgs/acme/roadmap/simulation" + ("/run" if method == "POST" else ""),
                 content_type="application/json",
                 HTTP_AUTHORIZATION=f"Bearer {keys[persona]}",
             )

@@ -307,7 +307,7 @@ def get_frontier(request, org: str, item_id: int):
 
 
 @router.post(
-    "/orgs/{org}/scenarios/{item_id}/frontier",
+    "/orgs/{org}/scenarios/{item_id}/frontier/run",
     response={200: FrontierOut, 202: FrontierOut},
     operation_id="work_out_frontier",
     summary="Work the frontier out in the background: 202 while it runs (read it again), "

@@ -266,7 +266,7 @@ def get_simulation(request, org: str):
 
 
 @router.post(
-    "/orgs/{org}/roadmap/simulation",
+    "/orgs/{org}/roadmap/simulation/run",
     response={200: SimulationOut, 202: SimulationOut},
     operation_id="simulate_roadmap",
     summary="Simulate the roadmap 10,000 times in the background: 202 while it runs (read "
