@@ -41,7 +41,7 @@ test: lint
 	scripts/test-services.sh packages
 	$(BIN)/cairn check --fail-level WARNING
 	$(BIN)/cairn makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Fuzz the API with schemathesis (its own virtualenv): any server error or undocumented status fails.
 fuzz: $(VENV)/.installed-dev
