@@ -87,7 +87,7 @@ def test_the_whole_climb_on_a_blank_organisation(page, live_server, screenshot):
         page.goto(f"{o}/path/initiatives/new/")
         page.get_by_label("Title").fill(title)
         page.get_by_label("Business impact").select_option(index=0)
-        page.get_by_label("One-off cost").fill(cost)
+        page.locator("#id_one_off_cost").fill(cost)
         page.get_by_label("Staff effort").fill(months)
         page.get_by_label("Duration").fill("3")
         page.get_by_label("Deliver next day to every customer").check()
