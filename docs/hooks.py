@@ -219,7 +219,7 @@ def cli_page() -> str:
         "# CLI reference",
         "",
         "`cairn` is Django's `manage.py` under Cairn's name: it loads Cairn's settings. In the "
-        "container, run a command as `docker compose exec web1 cairn …`. This page is made "
+        "container, run a command as `docker compose exec app1 cairn …`. This page is made "
         "from each command's own "
         "`--help` each time the documentation is built, so it cannot drift from the code. "
         "What the commands are for, with examples, is in [the `cairn` command](cli.md).",
