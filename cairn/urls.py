@@ -11,6 +11,7 @@ from cairn.identity.forms import SignInForm
 from cairn.kpis import views as kpis
 from cairn.notifications import accounts
 from cairn.notifications.urls import site_patterns as notification_patterns
+from cairn.transfer import views as whole
 
 org_patterns = [
     path("", kpis.dashboard, name="org_home"),
@@ -21,7 +22,7 @@ org_patterns = [
     path("imports/<int:job_id>/", import_views.import_job, name="import_job"),
     path("getting-started/dismiss/", core.checklist_dismiss, name="checklist_dismiss"),
     path("settings/", core.organization_settings, name="organization_settings"),
-    path("settings/export.json", core.organization_export, name="organization_export"),
+    path("settings/export.json", whole.organization_export, name="organization_export"),
     path("settings/delete/", core.organization_delete, name="organization_delete"),
     path("members/", core.members, name="members"),
     path("members/invite/", core.invitation_create, name="invitation_create"),
@@ -75,8 +76,8 @@ urlpatterns = [
     path("profile/", core.profile, name="profile"),
     path("profile/password/", core.PasswordChange.as_view(), name="password_change"),
     path("profile/tokens/<int:token_id>/delete/", core.token_delete, name="token_delete"),
-    path("orgs/new/", core.organization_create, name="organization_create"),
-    path("orgs/import/", core.organization_import, name="organization_import"),
+    path("orgs/new/", whole.organization_create, name="organization_create"),
+    path("orgs/import/", whole.organization_import, name="organization_import"),
     path("join/<str:key>/", core.join, name="join"),
     path("calendar/<str:key>.ics", governance.calendar_feed, name="calendar_feed"),
     *notification_patterns,

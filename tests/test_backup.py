@@ -23,11 +23,12 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
 from cairn import demo
-from cairn.core import backups, transfer
+from cairn.core import backups
 from cairn.core.models import AuditVia, Organization
 from cairn.goals.models import BusinessGoal
 from cairn.kpis.models import Measurement
 from cairn.portfolio.models import Initiative
+from cairn.transfer import orgfile
 from tests.processes import BIN, ROOT, cairn, free_port, process_env, shared_database, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,8 +69,8 @@ def installation(tmp_path):
     uploaded files in a folder of their own: the environment of a Cairn process there."""
     summit = demo.load()
     owner = User.objects.get(username="demo-owner")
-    transfer.import_organization(
-        transfer.export(summit), name="Second Outfitters", actor=owner, via=AuditVia.CLI
+    orgfile.import_organization(
+        orgfile.export(summit), name="Second Outfitters", actor=owner, via=AuditVia.CLI
     )
     media = tmp_path / "media"
     (media / "logos").mkdir(parents=True)

@@ -31,7 +31,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from cairn.assessment.models import Team
-from cairn.core import imports, transfer
+from cairn.core import imports
 from cairn.core import services as core
 from cairn.core.models import (
     AuditEvent,
@@ -51,6 +51,7 @@ from cairn.kpis.models import Kpi, Measurement
 from cairn.kpis.tasks import import_measurements
 from cairn.portfolio import services as portfolio
 from cairn.portfolio.models import Criterion, CriterionScore, Initiative, RunState, Scenario
+from cairn.transfer import orgfile
 from tests.base import make_ascent, make_goal, make_path, make_roadmap, make_terrain
 from tests.processes import ROOT, Process, wait_for
 from tests.test_failed_jobs import busy_scenario, lost_claim
@@ -303,7 +304,7 @@ def measurements_csv(names: list[str]) -> bytes:
 
 def strategy(org: Organization) -> dict:
     """Every row of the organisation's strategy (its export), without the export's time."""
-    return transfer.export(org)["tables"]
+    return orgfile.export(org)["tables"]
 
 
 def test_an_import_killed_half_way_writes_none_of_its_rows(acme, workers, settings, tmp_path):  # noqa: F811

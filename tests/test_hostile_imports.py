@@ -27,12 +27,13 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 
 from cairn.assessment.models import Application, Capability, Process, Team
-from cairn.core import tabular, transfer
+from cairn.core import tabular
 from cairn.core.models import AuditEvent, Organization
 from cairn.core.tabular import ImportRefused
 from cairn.exchange import books
 from cairn.kpis import services as kpi_services
 from cairn.kpis.models import Kpi, Measurement
+from cairn.transfer import orgfile
 from tests.base import CairnTestCase
 
 SMALL = 20_000  # characters: a report of a few problems, in its card
@@ -354,7 +355,7 @@ class HostileOrganizationFileTests(CairnTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.export = transfer.export(cls.org)
+        cls.export = orgfile.export(cls.org)
 
     def file(self) -> dict:
         data = json.loads(json.dumps(self.export))
@@ -414,9 +415,9 @@ class HostileOrganizationFileTests(CairnTestCase):
                 self.upload(content, expect)
 
     def test_a_file_over_the_limit_is_refused_before_it_is_read(self):
-        content = b" " * (transfer.MAX_MB * 2**20 + 1) + b"{}"
+        content = b" " * (orgfile.MAX_MB * 2**20 + 1) + b"{}"
         started = time.monotonic()
-        self.upload(content, f"larger than the limit of {transfer.MAX_MB} MB")
+        self.upload(content, f"larger than the limit of {orgfile.MAX_MB} MB")
         self.assertLess(time.monotonic() - started, 5)
 
     def test_values(self):

@@ -1,14 +1,18 @@
 """The project as a whole: production settings, the CLI, the demo organisation."""
 
+import ast
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+from django.apps import apps
 from django.core.management import call_command
 from django.test import TestCase
 
+import cairn.core as core_package
 from cairn import demo
 from cairn.core.models import AuditEvent, Membership, Organization
 from cairn.goals.models import BusinessGoal, Interview, ITMission, PainPoint
@@ -76,6 +80,45 @@ class ProductionSettingsTests(TestCase):
         result = run_cairn("help")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("demo", result.stdout)
+
+
+class LayersTests(TestCase):
+    """core is at the bottom: it imports no other Cairn app, nor the project package's
+    orchestrators above the apps, and looks up no other app's model by name."""
+
+    ALLOWED = {"cairn.core", "cairn.settings", "cairn.wsgi"}  # itself; what serve runs
+
+    def test_core_imports_no_other_cairn_app(self):
+        core = Path(core_package.__file__).parent
+        others = {c.label for c in apps.get_app_configs() if c.name.startswith("cairn.")}
+        others.discard("core")
+        found, paths = [], sorted(core.rglob("*.py"))
+        self.assertGreater(len(paths), 30)
+        for path in paths:
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "attr", getattr(node.func, "id", "")) == "get_model"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and str(node.args[0].value).split(".")[0] in others
+                ):
+                    found.append(f"{path.relative_to(core)}:{node.lineno} get_model")
+                for name in names:
+                    parts = name.split(".")
+                    if (
+                        parts[0] == "cairn"
+                        and len(parts) > 1
+                        and ".".join(parts[:2]) not in (self.ALLOWED)
+                    ):
+                        found.append(f"{path.relative_to(core)}:{node.lineno} {name}")
+        self.assertEqual(found, [])
 
 
 class DemoTests(TestCase):

@@ -10,10 +10,10 @@ from tempfile import TemporaryDirectory
 
 from django.core.management import CommandError, call_command
 
-from cairn.core import transfer
 from cairn.core.models import Membership, Organization
 from cairn.governance.models import AgendaItem, Review
 from cairn.portfolio.models import Initiative
+from cairn.transfer import orgfile
 from tests.base import CairnTestCase
 
 
@@ -26,16 +26,16 @@ def canonical(data: dict) -> dict:
     }
     out = {}
     for label, rows in data["tables"].items():
-        model = transfer._model(label)
-        links = transfer._links(model)
+        model = orgfile._model(label)
+        links = orgfile._links(model)
         table = []
         for row in rows:
             fields = {}
             for name, value in row["fields"].items():
                 if name in links and value is not None:
                     value = places[links[name]][value]
-                elif (label, name) in transfer.JSON_FIELDS:
-                    value = transfer._remap_json(label, name, value, places, data["slug"], "x")
+                elif (label, name) in orgfile.JSON_FIELDS:
+                    value = orgfile._remap_json(label, name, value, places, data["slug"], "x")
                     if isinstance(value, dict):
                         value.pop("digest", None)  # a fingerprint made from ids
                 fields[name] = value
@@ -60,11 +60,11 @@ class TransferTests(CairnTestCase):
 
         add_drafted_agenda(self.guideposts["meeting"], actor=self.owner)
         run_scenario(self.path["scenario"], actor=self.owner)
-        first = transfer.export(self.org)
+        first = orgfile.export(self.org)
         self.assertGreater(sum(len(rows) for rows in first["tables"].values()), 40)
-        copy = transfer.import_organization(first, name="Acme copy", actor=self.editor)
+        copy = orgfile.import_organization(first, name="Acme copy", actor=self.editor)
         self.assertEqual(copy.slug, "acme-copy")
-        second = transfer.export(copy)
+        second = orgfile.export(copy)
         self.assertEqual(canonical(second), canonical(first))
         # Links point inside the copy, never back to the original.
         for initiative in Initiative.objects.filter(organization=copy):
@@ -89,15 +89,15 @@ class TransferTests(CairnTestCase):
             ),
         ]
         for data, message in cases:
-            with self.subTest(message=message), self.assertRaises(transfer.TransferError) as e:
-                transfer.import_organization(data, name="Bad", actor=self.owner)
+            with self.subTest(message=message), self.assertRaises(orgfile.TransferError) as e:
+                orgfile.import_organization(data, name="Bad", actor=self.owner)
             self.assertIn(message, str(e.exception))
-        broken = transfer.export(self.org)
+        broken = orgfile.export(self.org)
         broken["tables"]["portfolio.Milestone" if False else "roadmap.Milestone"][0]["fields"][
             "initiative"
         ] = 999999
-        with self.assertRaises(transfer.TransferError) as e:
-            transfer.import_organization(broken, name="Broken", actor=self.owner)
+        with self.assertRaises(orgfile.TransferError) as e:
+            orgfile.import_organization(broken, name="Broken", actor=self.owner)
         self.assertIn("points to a missing row", str(e.exception))
         self.assertEqual(Organization.objects.count(), before)
 
@@ -119,9 +119,9 @@ class DemoTransferTests(CairnTestCase):
     def test_the_demo_organisation_round_trips(self):
         call_command("demo", stdout=io.StringIO())
         summit = Organization.objects.get(slug="summit")
-        first = transfer.export(summit)
-        copy = transfer.import_organization(first, name="Summit copy", actor=self.owner)
-        self.assertEqual(canonical(transfer.export(copy)), canonical(first))
+        first = orgfile.export(summit)
+        copy = orgfile.import_organization(first, name="Summit copy", actor=self.owner)
+        self.assertEqual(canonical(orgfile.export(copy)), canonical(first))
         from cairn.portfolio.models import Scenario
         from cairn.portfolio.services import result_is_stale
 
@@ -185,8 +185,8 @@ class TemplateTests(CairnTestCase):
         self.assertIsNone(policy.approved_by)
 
     def test_built_in_templates_and_refusals(self):
-        from cairn.core.starters import BUILT_IN
         from cairn.kpis.models import Kpi
+        from cairn.transfer.starters import BUILT_IN
 
         self.login("owner")
         for key in BUILT_IN:
@@ -226,13 +226,13 @@ class CoverageTests(CairnTestCase):
 
         from cairn.core.models import OrgModel
 
-        kept = set(transfer.ORDER) | set(transfer.LEFT_OUT)  # left out, each with a reason
+        kept = set(orgfile.ORDER) | set(orgfile.LEFT_OUT)  # left out, each with a reason
         missing = sorted(
             m._meta.label
             for m in apps.get_models()
             if issubclass(m, OrgModel) and m._meta.label not in kept
         )
         self.assertEqual(missing, [])
-        exported = transfer.export(self.org)["tables"]
+        exported = orgfile.export(self.org)["tables"]
         for label in ("execution.StatusReport", "execution.Actual", "execution.Benefit"):
             self.assertEqual(len(exported[label]), 1, label)

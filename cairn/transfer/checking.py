@@ -1,4 +1,4 @@
-"""Checking an organisation file (``core.transfer``) before anything of it is written.
+"""Checking an organisation file (``transfer.orgfile``) before anything of it is written.
 
 The file is a stranger's input, like a form or an API call, and gets the same rules: each
 value through the form field of its column (``core.forms.bounded_formfield``: types, choices,
@@ -7,7 +7,7 @@ validators, dates within ``YEARS``, every link to a row the file holds, the uniq
 database would enforce, and the domain rules the forms enforce (no capability under itself
 or deeper than three levels, no initiative depending on itself or in a circle, a KPI's
 formula that parses and uses measured KPIs of the file, …), and stored results in the
-shapes the pages read (``core.transfer_shapes``). Every problem goes to one
+shapes the pages read (``transfer.shapes``). Every problem goes to one
 report (table, row id, field, problem), bounded like the other imports' reports; the
 caller writes nothing unless it is empty.
 
@@ -30,8 +30,8 @@ from django.db import models
 
 from cairn.core.forms import MAX_ID, bounded_formfield
 from cairn.core.tabular import Report, clip
-from cairn.core.transfer_shapes import shape_problem
 from cairn.solver.graph import back_edges
+from cairn.transfer.shapes import shape_problem
 
 MAX_MB = 20  # the largest file the web page and `cairn import-org` read (--max-mb raises it)
 MAX_DEPTH = 32  # levels of nesting; Cairn's own files have about ten
@@ -340,7 +340,7 @@ class _Checker:
 def check(data: Any) -> Checked:
     """The file's settings and rows, checked; raises TransferError for a file that is not an
     organisation file and TransferRefused with the report of every problem."""
-    from cairn.core import transfer  # which imports this module
+    from cairn.transfer import orgfile as transfer  # which imports this module
 
     if not isinstance(data, dict) or data.get("format") != transfer.FORMAT:
         raise TransferError("This is not a Cairn organisation file.")

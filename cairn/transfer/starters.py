@@ -1,14 +1,15 @@
 """Starting a new organisation from a template: the structure of another organisation
 (capabilities, KPIs chosen from the library, scoring criteria, the committee's rhythm, AI
 policies, the glossary) without its private data, or a built-in template for a common kind
-of business. Both are files in the export format (``core.transfer``), so one importer
+of business. Both are files in the export format (``orgfile.orgfile``), so one importer
 serves all."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cairn.core import money, transfer
+from cairn.core import money
+from cairn.transfer import orgfile
 
 # Tables a template carries, and the fields each keeps (links among them are kept).
 STRUCTURE: dict[str, tuple[str, ...]] = {
@@ -37,7 +38,7 @@ M2M_KEPT = {"kpis.Kpi": ("inputs",)}
 def structure_of(org) -> dict[str, Any]:
     """The organisation's structure as a template file: no goals, initiatives, figures,
     people, meetings or decisions."""
-    data = transfer.export(org)
+    data = orgfile.export(org)
     tables = {}
     for label, keep in STRUCTURE.items():
         tables[label] = [
@@ -196,8 +197,8 @@ def built_in(key: str, currency: str = money.DEFAULT_CURRENCY) -> dict[str, Any]
     """A built-in template as an export file, its amounts in ``currency``."""
     spec = BUILT_IN[key]
     return {
-        "format": transfer.FORMAT,
-        "version": transfer.VERSION,
+        "format": orgfile.FORMAT,
+        "version": orgfile.VERSION,
         "organization": {"change_target_percent": 30, "currency": currency},
         "slug": "",
         "tables": {

@@ -20,8 +20,8 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 
-from cairn.core import transfer_check
-from cairn.core.transfer_check import MAX_MB, TransferError, TransferRefused
+from cairn.transfer import checking
+from cairn.transfer.checking import MAX_MB, TransferError, TransferRefused
 
 __all__ = ["MAX_MB", "TransferError", "TransferRefused", "export", "import_organization", "load"]
 
@@ -269,17 +269,17 @@ JSON_FIELDS = {
 
 def load(raw: bytes | str, *, max_mb: int = MAX_MB) -> Any:
     """A file's text parsed, refused early when too large or too deeply nested."""
-    return transfer_check.load(raw, max_mb=max_mb)
+    return checking.load(raw, max_mb=max_mb)
 
 
 def import_organization(data: dict, *, name: str, actor, via=None):
     """Create a new organisation, owned by ``actor``, from an exported file; all or nothing:
-    every row is checked first (``transfer_check``), and TransferRefused lists every
+    every row is checked first (``checking``), and TransferRefused lists every
     problem before anything is written."""
     from cairn.core import services
     from cairn.core.models import AuditAction, AuditVia
 
-    checked = transfer_check.check(data)
+    checked = checking.check(data)
     maps: dict[str, dict[int, int]] = {}
     counts = {}
     with transaction.atomic():

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from cairn.core import transfer
 from cairn.core.services import org_by_slug
+from cairn.transfer import orgfile
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, org, file, **options):
-        data = transfer.export(org_by_slug(org))
+        data = orgfile.export(org_by_slug(org))
         file.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         rows = sum(len(t) for t in data["tables"].values())
         self.stdout.write(self.style.SUCCESS(f"Wrote {rows:,} rows to {file}."))

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from cairn.core import transfer
 from cairn.core.models import AuditVia
+from cairn.transfer import orgfile
 
 
 class Command(BaseCommand):
@@ -21,8 +21,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-mb",
             type=int,
-            default=transfer.MAX_MB,
-            help=f"The largest file to read, in MB (default {transfer.MAX_MB}).",
+            default=orgfile.MAX_MB,
+            help=f"The largest file to read, in MB (default {orgfile.MAX_MB}).",
         )
 
     def handle(self, *args, file, name, owner, max_mb, **options):
@@ -31,11 +31,11 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {owner!r}.")
         try:
             with file.open("rb") as handle:
-                data = transfer.load(handle, max_mb=max_mb)
-            org = transfer.import_organization(data, name=name, actor=user, via=AuditVia.CLI)
+                data = orgfile.load(handle, max_mb=max_mb)
+            org = orgfile.import_organization(data, name=name, actor=user, via=AuditVia.CLI)
         except OSError as e:
             raise CommandError(f"Cannot read {file}: {e.strerror}") from None
-        except transfer.TransferRefused as e:
+        except orgfile.TransferRefused as e:
             report = e.report
             self.stderr.write(f"Nothing was imported: {report.summary()}.")
             self.stderr.write(f"{'table':<26} {'row id':>8}  {'field':<20} problem")
@@ -45,6 +45,6 @@ class Command(BaseCommand):
                     f"{error.table or '-':<26} {row:>8}  {error.column or '-':<20} {error.problem}"
                 )
             raise CommandError("The file was refused.") from None
-        except transfer.TransferError as e:
+        except orgfile.TransferError as e:
             raise CommandError(str(e)) from None
         self.stdout.write(self.style.SUCCESS(f"Imported as {org.name} (/o/{org.slug}/)."))

@@ -1,5 +1,5 @@
 """The shapes of the JSON an organisation file keeps in stored results and lists
-(``core.transfer_check``): what Cairn's own pages read from them, as pydantic schemas, so
+(``transfer.checking``): what Cairn's own pages read from them, as pydantic schemas, so
 that a file cannot store a result that a page then fails to read.
 
 Extra keys are allowed (a newer Cairn may add some); the keys the pages read must have

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TransferConfig(AppConfig):
+    name = "cairn.transfer"
+    label = "transfer"
+    verbose_name = "Whole organisations"
