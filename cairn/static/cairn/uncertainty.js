@@ -96,6 +96,7 @@
     const tornado = document.getElementById("tornado-data");
     if (tornado) {
       const d = json("tornado-data");
+      const unit = document.getElementById("tornado-chart").dataset.unit || "periods";
       draw("tornado-chart", {
         type: "bar",
         data: { labels: d.map((r) => r.title), datasets: [
@@ -104,10 +105,11 @@
         ] },
         options: {
           indexAxis: "y", maintainAspectRatio: false,
-          scales: { x: { stacked: true, title: { display: true, text: "Periods earlier (−) or later (+) than the median finish" } },
+          scales: { x: { stacked: true, title: { display: true, text: `${unit[0].toUpperCase()}${unit.slice(1)} earlier (−) or later (+) than the usual end` } },
                     y: { stacked: true, ticks: { autoSkip: false, callback(value) {
                       const label = this.getLabelForValue(value);
-                      return label.length > 28 ? label.slice(0, 27) + "…" : label; } } } },
+                      const room = this.chart.width < 500 ? 16 : 28; // a phone keeps the bars
+                      return label.length > room ? label.slice(0, room - 1) + "…" : label; } } } },
           plugins: { legend: { position: "bottom" } },
         },
       });
