@@ -8,7 +8,7 @@ def pytest_configure(config):
     # Background jobs run at once, inside the test, instead of waiting for a worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Tests write rows directly, without the audit events that pages cache under; a test of
-    # the caching itself turns a real cache on (tests/test_kpis.py, DashboardCacheTests).
+    # the caching itself turns a real cache on (tests/test_kpi_dashboard.py, DashboardCacheTests).
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 

@@ -194,7 +194,7 @@ class DecisionTests(CairnTestCase):
     def test_the_initiative_form_follows_the_transitions(self):
         self.login("editor")
         idea = self.path["initiative"]
-        from tests.test_kpis import DashboardCacheTests
+        from tests.test_kpi_dashboard import DashboardCacheTests
 
         data = DashboardCacheTests.initiative_form(self, idea)
         response = self.client.post(
