@@ -2,6 +2,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# make test runs the suite in this many processes (pytest-xdist; "auto": one per core).
+TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint bench fuzz loadtest install install-dev assets clean docs
@@ -41,7 +43,7 @@ test: lint
 	scripts/test-services.sh packages
 	$(BIN)/cairn check --fail-level WARNING
 	$(BIN)/cairn makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # Fuzz the API with schemathesis (its own virtualenv): any server error or undocumented status fails.
 fuzz: $(VENV)/.installed-dev
