@@ -39,11 +39,15 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 # Installs the Debian packages the tests need (Chromium, poppler, the PDF libraries) if missing.
+# The browser tests run in a pytest session of their own: their live server lives as long as its
+# session and shares the in-memory SQLite connection, so a request it is still answering must
+# not meet another test's transaction.
 test: lint
 	scripts/test-services.sh packages
 	$(BIN)/cairn check --fail-level WARNING
 	$(BIN)/cairn makemigrations --check --dry-run
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope tests/browser $(PYTEST_ARGS)
 
 # Fuzz the API with schemathesis (its own virtualenv): any server error or undocumented status fails.
 fuzz: $(VENV)/.installed-dev
