@@ -236,3 +236,18 @@ class CoverageTests(CairnTestCase):
         exported = orgfile.export(self.org)["tables"]
         for label in ("execution.StatusReport", "execution.Actual", "execution.Benefit"):
             self.assertEqual(len(exported[label]), 1, label)
+
+
+def test_a_time_within_a_millisecond_of_a_second_writes_the_same_file_twice():
+    """Django's encoder writes 0.5 ms past a second as ".000", which reads back as the whole
+    second and is then written without a fraction: the file cuts to the millisecond first."""
+    import datetime as dt
+
+    from django.utils.dateparse import parse_datetime
+
+    moment = dt.datetime(2026, 12, 4, 9, 2, 20, 500, tzinfo=dt.UTC)
+    written = json.loads(json.dumps({"at": moment}, cls=orgfile.FileEncoder))["at"]
+    again = json.loads(json.dumps({"at": parse_datetime(written)}, cls=orgfile.FileEncoder))["at"]
+    assert written == again == "2026-12-04T09:02:20Z"
+    later = moment.replace(microsecond=123456)
+    assert json.loads(json.dumps([later], cls=orgfile.FileEncoder)) == ["2026-12-04T09:02:20.123Z"]

@@ -11,6 +11,7 @@ People are not exported: links to users and memberships are left empty.
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -163,7 +164,18 @@ def export(org) -> dict[str, Any]:
         "tables": tables,
     }
     # Through the JSON encoder and back: dates and decimals become text, as in the file.
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(data, cls=FileEncoder))
+
+
+class FileEncoder(DjangoJSONEncoder):
+    """Django's encoder, with times cut to the millisecond first: it writes a time of 0.5 ms
+    as ".000", which reads back as a whole second and is then written without a fraction, so
+    an organisation imported from the file would not export the same file again."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            o = o.replace(microsecond=o.microsecond // 1000 * 1000)
+        return super().default(o)
 
 
 def _old_id(value) -> int | None:
